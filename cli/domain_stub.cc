@@ -1,0 +1,4 @@
+#include "command.h"
+namespace liaison::cli {
+void RegisterDomainCommands(CLI::App&) {}
+}

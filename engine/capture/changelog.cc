@@ -1,0 +1,168 @@
+#include "liaison/changelog.h"
+
+#include <algorithm>
+#include <map>
+#include <utility>
+
+#include "liaison/capture.h"
+#include "liaison/json.h"
+
+namespace liaison {
+namespace {
+
+using RowKey = std::pair<std::string, std::string>;  // (table, pk)
+using Overlay = std::vector<ColumnValue>;            // column -> value as inserted
+
+void Apply(Overlay& overlay, const std::vector<ColumnValue>& olds) {
+  for (const auto& cv : olds) {
+    auto it = std::find_if(overlay.begin(), overlay.end(),
+                           [&](const ColumnValue& o) { return o.column == cv.column; });
+    if (it == overlay.end()) {
+      overlay.push_back(cv);
+    } else {
+      it->value = cv.value;
+    }
+  }
+}
+
+// Reads the current values of one row, or nothing when it no longer exists.
+class RowReader {
+ public:
+  explicit RowReader(Db& db) : db_(db) {}
+
+  Result<std::vector<ColumnValue>> Read(const std::string& table, const std::string& pk) {
+    auto it = stmts_.find(table);
+    if (it == stmts_.end()) {
+      LIAISON_ASSIGN_OR_RETURN(
+          Stmt stmt, db_.Prepare("SELECT * FROM " + QuoteIdent(table) + " WHERE id = ?"));
+      it = stmts_.emplace(table, std::move(stmt)).first;
+    }
+    Stmt& stmt = it->second;
+    stmt.Reset();
+    stmt.Bind(1, std::string_view(pk));
+    std::vector<ColumnValue> values;
+    LIAISON_ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (row) {
+      for (int i = 0; i < stmt.ColumnCount(); ++i) {
+        std::string name = stmt.ColumnName(i);
+        if (name != "id") values.push_back({std::move(name), stmt.GetValue(i)});
+      }
+    }
+    stmt.Reset();
+    return values;
+  }
+
+ private:
+  Db& db_;
+  std::map<std::string, Stmt> stmts_;
+};
+
+}  // namespace
+
+const char* ChangeOpName(ChangeOp op) {
+  switch (op) {
+    case ChangeOp::kInsert: return "insert";
+    case ChangeOp::kUpdate: return "update";
+    case ChangeOp::kDelete: return "delete";
+  }
+  return "?";
+}
+
+std::string ColumnValuesJson(const std::vector<ColumnValue>& values) {
+  JsonWriter w;
+  w.BeginObject();
+  for (const auto& cv : values) w.Key(cv.column).Val(cv.value);
+  w.EndObject();
+  return w.str();
+}
+
+Result<std::vector<ColumnValue>> ParseColumnValues(Db& db, std::string_view json) {
+  LIAISON_ASSIGN_OR_RETURN(Stmt stmt, db.Prepare("SELECT key, value, type FROM json_each(?)"));
+  stmt.Bind(1, json);
+  std::vector<ColumnValue> out;
+  for (;;) {
+    auto row = stmt.Step();
+    if (!row.ok()) return Status::Corruption("bad change values: " + row.status().message());
+    if (!row.value()) break;
+    const std::string type = stmt.Text(2);
+    if (type == "text" || type == "null" || type == "integer") {
+      out.push_back({stmt.Text(0), stmt.GetValue(1)});
+    } else {
+      return Status::Corruption("bad change values: column " + stmt.Text(0) + " holds " + type);
+    }
+  }
+  return out;
+}
+
+Status SealChanges(Db& db) {
+  LIAISON_ASSIGN_OR_RETURN(std::int64_t sealed, db.QueryInt("SELECT sealed_seq FROM _sync_replica"));
+  LIAISON_ASSIGN_OR_RETURN(std::int64_t last,
+                           db.QueryInt("SELECT coalesce(max(seq), 0) FROM _sync_changes"));
+  if (last <= sealed) return Status::Ok();
+
+  LIAISON_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(db));
+  LIAISON_ASSIGN_OR_RETURN(Stmt scan, db.Prepare("SELECT seq, tbl, pk, op, old FROM _sync_changes "
+                                                 "WHERE seq > ? ORDER BY seq DESC"));
+  LIAISON_ASSIGN_OR_RETURN(Stmt fill, db.Prepare("UPDATE _sync_changes SET vals = ? WHERE seq = ?"));
+  RowReader reader(db);
+  // Walking backwards, the overlay of a row holds, per column, the value replaced by
+  // the earliest later change: that is the value the insert wrote.
+  std::map<RowKey, Overlay> overlays;
+  scan.Bind(1, sealed);
+  for (;;) {
+    LIAISON_ASSIGN_OR_RETURN(bool row, scan.Step());
+    if (!row) break;
+    RowKey key{scan.Text(1), scan.Text(2)};
+    const std::string op = scan.Text(3);
+    if (op == "I") {
+      LIAISON_ASSIGN_OR_RETURN(std::vector<ColumnValue> values, reader.Read(key.first, key.second));
+      auto overlay = overlays.find(key);
+      if (overlay != overlays.end()) {
+        if (values.empty()) {
+          values = overlay->second;  // deleted since: the delete recorded the whole row
+        } else {
+          Apply(values, overlay->second);
+        }
+        overlays.erase(overlay);  // earlier changes belong to an earlier life of the row
+      }
+      fill.Reset();
+      fill.Bind(1, std::string_view(ColumnValuesJson(values))).Bind(2, scan.Int(0));
+      LIAISON_RETURN_IF_ERROR(fill.Run());
+    } else {
+      LIAISON_ASSIGN_OR_RETURN(std::vector<ColumnValue> olds, ParseColumnValues(db, scan.Text(4)));
+      Apply(overlays[key], olds);
+    }
+  }
+  LIAISON_ASSIGN_OR_RETURN(Stmt mark, db.Prepare("UPDATE _sync_replica SET sealed_seq = ?"));
+  mark.Bind(1, last);
+  LIAISON_RETURN_IF_ERROR(mark.Run());
+  return txn.Commit();
+}
+
+Result<std::vector<LocalChange>> ReadLocalChanges(Db& db, Seq after, std::int64_t limit) {
+  LIAISON_RETURN_IF_ERROR(SealChanges(db));
+  LIAISON_ASSIGN_OR_RETURN(Stmt stmt, db.Prepare("SELECT seq, hlc, tbl, pk, op, vals, old FROM "
+                                                 "_sync_changes WHERE seq > ? ORDER BY seq LIMIT ?"));
+  stmt.Bind(1, after.value()).Bind(2, limit);
+  std::vector<LocalChange> out;
+  for (;;) {
+    LIAISON_ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) break;
+    LocalChange c;
+    c.seq = Seq(stmt.Int(0));
+    c.hlc = Hlc(static_cast<std::uint64_t>(stmt.Int(1)));
+    c.table = stmt.Text(2);
+    c.pk = stmt.Text(3);
+    c.op = static_cast<ChangeOp>(stmt.Text(4).at(0));
+    if (!stmt.IsNull(5)) {
+      LIAISON_ASSIGN_OR_RETURN(c.values, ParseColumnValues(db, stmt.Text(5)));
+    }
+    if (!stmt.IsNull(6)) {
+      LIAISON_ASSIGN_OR_RETURN(c.old_values, ParseColumnValues(db, stmt.Text(6)));
+    }
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+}  // namespace liaison

@@ -1,0 +1,55 @@
+// The local change log: this replica's own changes, as the capture triggers wrote
+// them into `_sync_changes`. Format: engine/capture/CHANGELOG.md.
+//
+// Inserts are logged without their values, to keep capture cheap (the row itself
+// holds them); SealChanges later fills in each insert's values as they were when
+// inserted, using the old values that later updates and deletes recorded. Every
+// reader seals first, so readers always see complete entries.
+//
+// Thread-safety: none; functions use the caller's Db.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "liaison/hlc.h"
+#include "liaison/ids.h"
+#include "liaison/status.h"
+#include "liaison/store.h"
+
+namespace liaison {
+
+enum class ChangeOp : char { kInsert = 'I', kUpdate = 'U', kDelete = 'D' };
+
+const char* ChangeOpName(ChangeOp op);  // "insert", "update", "delete"
+
+struct ColumnValue {
+  std::string column;
+  Value value;
+  bool operator==(const ColumnValue&) const = default;
+};
+
+struct LocalChange {
+  Seq seq;
+  Hlc hlc;
+  std::string table;
+  std::string pk;
+  ChangeOp op = ChangeOp::kInsert;
+  std::vector<ColumnValue> values;      // new values: all columns (insert), changed (update)
+  std::vector<ColumnValue> old_values;  // replaced values: changed (update), all (delete)
+};
+
+// Fills in the values of inserts logged since the last seal, in one transaction.
+Status SealChanges(Db& db);
+
+// Own changes with seq > `after`, at most `limit`, in seq order. Seals first.
+Result<std::vector<LocalChange>> ReadLocalChanges(Db& db, Seq after, std::int64_t limit);
+
+// Parses a JSON object of column values written by the triggers or by SealChanges.
+Result<std::vector<ColumnValue>> ParseColumnValues(Db& db, std::string_view json);
+
+// Encodes column values as the log's JSON object, in the order given.
+std::string ColumnValuesJson(const std::vector<ColumnValue>& values);
+
+}  // namespace liaison

@@ -1,0 +1,118 @@
+#include "liaison/digest.h"
+
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <memory>
+
+#include "liaison/capture.h"
+
+namespace liaison {
+namespace {
+
+class Sha256 {
+ public:
+  Sha256() : ctx_(EVP_MD_CTX_new(), EVP_MD_CTX_free) {
+    EVP_DigestInit_ex(ctx_.get(), EVP_sha256(), nullptr);
+  }
+  void Update(const void* data, size_t size) { EVP_DigestUpdate(ctx_.get(), data, size); }
+  void Tag(char c) { Update(&c, 1); }
+  void U32(std::uint32_t v) {
+    unsigned char b[4] = {static_cast<unsigned char>(v >> 24), static_cast<unsigned char>(v >> 16),
+                          static_cast<unsigned char>(v >> 8), static_cast<unsigned char>(v)};
+    Update(b, 4);
+  }
+  void I64(std::int64_t s) {
+    auto v = static_cast<std::uint64_t>(s);
+    unsigned char b[8];
+    for (int i = 0; i < 8; ++i) b[i] = static_cast<unsigned char>(v >> (56 - 8 * i));
+    Update(b, 8);
+  }
+  void Bytes(char tag, std::string_view s) {
+    Tag(tag);
+    U32(static_cast<std::uint32_t>(s.size()));
+    Update(s.data(), s.size());
+  }
+  std::string HexFinal() {
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    EVP_DigestFinal_ex(ctx_.get(), md, &len);
+    static const char* kHex = "0123456789abcdef";
+    std::string out;
+    for (unsigned int i = 0; i < len; ++i) {
+      out += kHex[md[i] >> 4];
+      out += kHex[md[i] & 15];
+    }
+    return out;
+  }
+
+ private:
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx_;
+};
+
+Status HashTable(Db& db, const TableInfo& table, const std::string& where, Sha256& sha) {
+  sha.Bytes('T', table.name);
+  std::string columns;
+  for (const auto& c : table.columns) {
+    sha.Bytes('C', c.name);
+    if (!columns.empty()) columns += ", ";
+    columns += QuoteIdent(c.name);
+  }
+  std::string sql = "SELECT " + columns + " FROM " + QuoteIdent(table.name);
+  if (!where.empty()) sql += " WHERE " + where;
+  sql += " ORDER BY id COLLATE BINARY";
+  LIAISON_ASSIGN_OR_RETURN(Stmt stmt, db.Prepare(sql));
+  const int n = static_cast<int>(table.columns.size());
+  for (;;) {
+    LIAISON_ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) break;
+    sha.Tag('R');
+    for (int i = 0; i < n; ++i) {
+      switch (sqlite3_column_type(stmt.raw(), i)) {
+        case SQLITE_NULL:
+          sha.Tag('N');
+          break;
+        case SQLITE_INTEGER:
+          sha.Tag('I');
+          sha.I64(stmt.Int(i));
+          break;
+        case SQLITE_TEXT:
+          sha.Bytes('S', stmt.Text(i));
+          break;
+        default:
+          return Status::Corruption("table " + table.name + " column " + table.columns[i].name +
+                                    " holds a value that is neither TEXT nor INTEGER");
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<std::string> DigestTables(Db& db, const std::vector<std::string>& names,
+                                 const std::string& where) {
+  LIAISON_ASSIGN_OR_RETURN(std::vector<TableInfo> tables, ReplicatedTables(db));
+  for (const auto& name : names) {
+    if (std::none_of(tables.begin(), tables.end(),
+                     [&](const TableInfo& t) { return t.name == name; })) {
+      return Status::NotFound("no replicated table " + name);
+    }
+  }
+  Sha256 sha;
+  for (const auto& table : tables) {
+    if (std::find(names.begin(), names.end(), table.name) == names.end()) continue;
+    LIAISON_RETURN_IF_ERROR(HashTable(db, table, where, sha));
+  }
+  sha.Tag('E');
+  return sha.HexFinal();
+}
+
+Result<std::string> Digest(Db& db) {
+  LIAISON_ASSIGN_OR_RETURN(std::vector<TableInfo> tables, ReplicatedTables(db));
+  std::vector<std::string> names;
+  for (const auto& t : tables) names.push_back(t.name);
+  return DigestTables(db, names);
+}
+
+}  // namespace liaison

@@ -1,0 +1,34 @@
+// A fresh temporary directory per test, removed with everything in it at the end.
+#pragma once
+
+#include <string>
+
+namespace liaison::testing {
+
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+
+  const std::string& path() const { return path_; }
+  // path() + "/" + name
+  std::string File(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+// Runs a shell command line; returns its exit status and what it wrote.
+struct CommandOutput {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+CommandOutput RunCommand(const std::string& command_line, const std::string& stdin_text = "");
+
+// Quotes one argument for /bin/sh.
+std::string ShellQuote(const std::string& arg);
+
+}  // namespace liaison::testing
