@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Builds Liaison and runs the whole test suite.
+#   tools/test.sh              release build in build/
+#   tools/test.sh --sanitize   AddressSanitizer + UndefinedBehaviorSanitizer build in build-asan/
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+sanitize=OFF
+dir=build
+if [[ "${1:-}" == "--sanitize" ]]; then
+  sanitize=ON
+  dir=build-asan
+fi
+
+tools/setup.sh
+cmake -S . -B "$dir" -G Ninja -DLIAISON_SANITIZE="$sanitize" >/dev/null
+ninja -C "$dir" -j2
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+cd "$dir"
+ctest --output-on-failure -j2
