@@ -1,4 +1,0 @@
-#include "command.h"
-namespace liaison::cli {
-void RegisterDomainCommands(CLI::App&) {}
-}
