@@ -12,7 +12,7 @@
 //         INTEGER -> 'I' i64
 //         TEXT    -> 'S' u32 len, UTF-8 bytes
 //   'E'
-// The format is locked by a golden vector in tests/digest_test.cc.
+// The format is locked by a golden vector in engine/store/digest_test.cc.
 //
 // Thread-safety: none; uses the caller's Db.
 #pragma once
