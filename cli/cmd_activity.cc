@@ -80,11 +80,12 @@ TableSpec ActivitySpec() {
       {"attendees",
        "SELECT json_group_array(deputy_id) FROM (SELECT deputy_id FROM attendance "
        "WHERE activity_id = activities.id ORDER BY deputy_id)",
-       /*json=*/true, /*in_text=*/false},
+       /*json=*/true},
       {"attendee_names",
        "SELECT group_concat(name, ', ') FROM (SELECT d.name FROM attendance a JOIN deputies d "
        "ON d.id = a.deputy_id WHERE a.activity_id = activities.id ORDER BY d.name)"},
   };
+  s.text_columns = {"id", "kind", "held_on", "title", "office_id", "attendee_names"};
   s.dependents = {{"attendance", "activity_id", "attendance records", /*cascade=*/true}};
   s.order_by = "held_on, id";
   s.after_write = WriteAttendance;

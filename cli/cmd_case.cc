@@ -26,6 +26,7 @@ TableSpec CaseSpec() {
       {IntField("", "Only cases reported in this year", 2000, 2100).Opt("--year"),
        "strftime('%Y', reported_on) = ?"},
   };
+  s.text_columns = {"id", "office_id", "reported_on", "title"};
   s.order_by = "reported_on, id";
   return s;
 }

@@ -35,6 +35,7 @@ TableSpec CommitmentSpec() {
       {EnumField("status", "Only this status", statuses), "status = ?"},
   };
   s.list_columns = {DeputyNameColumn("commitments", "deputy_id")};
+  s.text_columns = {"id", "deputy_name", "kind", "title", "due_on", "status", "reason"};
   s.order_by = "deputy_id, due_on, id";
   s.check = [](WriteContext& ctx) {
     if (RowText(ctx.row, "status") == "not_done" && RowText(ctx.row, "reason").empty()) {

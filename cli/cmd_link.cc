@@ -84,6 +84,7 @@ TableSpec LinkSpec() {
            "_voter_id))";
   };
   s.list_columns = {{"from_name", name_of("from")}, {"to_name", name_of("to")}};
+  s.text_columns = {"id", "from_name", "to_name", "started_on", "ended_on"};
   s.order_by = "started_on, id";
   s.check = [](WriteContext& ctx) {
     const std::string started = RowText(ctx.row, "started_on");

@@ -27,6 +27,7 @@ TableSpec MemberSpec() {
       {EnumField("role", "Only members with this role", roles), "role = ?"},
   };
   s.list_columns = {DeputyNameColumn("group_members", "deputy_id")};
+  s.text_columns = {"group_id", "deputy_id", "role", "deputy_name"};
   s.order_by = "group_id, role, deputy_id";
   return s;
 }

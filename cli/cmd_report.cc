@@ -33,6 +33,7 @@ TableSpec ReportSpec() {
        "strftime('%Y', reported_on) = ?"},
   };
   s.list_columns = {DeputyNameColumn("info_reports", "deputy_id")};
+  s.text_columns = {"id", "deputy_name", "reported_on", "topic", "status"};
   s.order_by = "reported_on, id";
   return s;
 }

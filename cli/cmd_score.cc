@@ -40,6 +40,8 @@ TableSpec ScoreSpec() {
       {"criterion_code", "SELECT code FROM criteria WHERE id = scores.criterion_id"},
       {"max_points", "SELECT max_points FROM criteria WHERE id = scores.criterion_id"},
   };
+  s.text_columns = {"office_id",  "criterion_code", "assessment", "points",
+                    "max_points", "assessor",       "note"};
   s.order_by = "office_id, criterion_code, assessment";
   s.check = [](WriteContext& ctx) {
     const ReplicaInfo& info = ctx.replica.info();

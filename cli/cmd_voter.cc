@@ -30,6 +30,7 @@ TableSpec VoterSpec() {
       {EnumField("category", "Only voters of this category", categories), "category = ?"},
       {FlagField("is_representative", "Only voter representatives"), "is_representative = 1"},
   };
+  s.text_columns = {"id", "name", "category", "is_representative", "office_id", "contact"};
   s.dependents = {
       {"contact_links", "from_voter_id", "contact links"},
       {"contact_links", "to_voter_id", "contact links"},

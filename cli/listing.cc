@@ -97,15 +97,24 @@ void RunList(const TableSpec& spec, const Inputs& in, const std::string& db_path
 
   JsonWriter w;
   w.BeginArray();
-  std::vector<std::string> header, text_header;
-  std::vector<bool> json_column, text_column;
+  std::vector<std::string> header;
+  std::vector<bool> json_column;
   for (int c = 0; c < columns; ++c) {
     header.push_back(stmt.ColumnName(c));
     const ListColumn* extra = find_column(header.back());
     json_column.push_back(extra != nullptr && extra->json);
-    text_column.push_back(extra == nullptr || extra->in_text);
-    if (text_column.back()) text_header.push_back(header.back());
   }
+  // The text table shows spec.text_columns, in that order, or every column.
+  std::vector<int> shown;
+  std::vector<std::string> text_header;
+  for (const std::string& name : spec.text_columns) {
+    auto it = std::find(header.begin(), header.end(), name);
+    if (it != header.end()) shown.push_back(static_cast<int>(it - header.begin()));
+  }
+  if (shown.empty()) {
+    for (int c = 0; c < columns; ++c) shown.push_back(c);
+  }
+  for (int c : shown) text_header.push_back(header[c]);
   std::vector<std::vector<std::string>> rows;
   while (Check(stmt.Step())) {
     if (json) {
@@ -122,9 +131,7 @@ void RunList(const TableSpec& spec, const Inputs& in, const std::string& db_path
       continue;
     }
     std::vector<std::string> cells;
-    for (int c = 0; c < columns; ++c) {
-      if (text_column[c]) cells.push_back(stmt.IsNull(c) ? "-" : stmt.Text(c));
-    }
+    for (int c : shown) cells.push_back(stmt.IsNull(c) ? "-" : stmt.Text(c));
     rows.push_back(std::move(cells));
   }
   w.EndArray();

@@ -79,8 +79,7 @@ struct Filter {
 struct ListColumn {
   std::string name;
   std::string sql;
-  bool json = false;    // the expression yields JSON (an array), emitted as is
-  bool in_text = true;  // shown in the text table (JSON listings show every column)
+  bool json = false;  // the expression yields JSON (an array), emitted as is
 };
 
 struct TableSpec {
@@ -95,6 +94,8 @@ struct TableSpec {
   std::vector<Field> fields;  // in the order --help shows them
   std::vector<Filter> filters;
   std::vector<ListColumn> list_columns;
+  // The columns of the text table, in order; empty: every column. --json shows all.
+  std::vector<std::string> text_columns;
   std::vector<Dependent> dependents;
   std::string order_by = "id";
   std::string edit_verb = "edit";  // link: "end"
