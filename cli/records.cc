@@ -1,5 +1,6 @@
 #include "records.h"
 
+#include <cctype>
 #include <iostream>
 #include <memory>
 
@@ -10,7 +11,8 @@ namespace {
 
 std::string Upper(const std::string& option) {
   std::string out = option.substr(option.find_first_not_of('-'));
-  for (char& c : out) c = c == '-' ? '_' : static_cast<char>(std::toupper(c));
+  for (char& c : out)
+    c = c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return out;
 }
 
