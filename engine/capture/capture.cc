@@ -46,6 +46,8 @@ bool TableInfo::HasColumn(const std::string& column) const {
                      [&](const ColumnInfo& c) { return c.name == column; });
 }
 
+bool IsWholeRowTable(const std::string& table) { return table == "scores"; }
+
 const char* NextHlcSql() {
   return "max(CAST(round((julianday('now') - 2440587.5) * 86400000.0) AS INTEGER) * 65536, "
          "coalesce((SELECT hlc FROM _sync_changes ORDER BY seq DESC LIMIT 1), 0) + 1, "
@@ -53,6 +55,8 @@ const char* NextHlcSql() {
 }
 
 Status CreateSyncMetadata(Db& db) {
+  // The tables are described in engine/capture/CHANGELOG.md (the local log) and
+  // engine/merge/POLICY.md (rows, received changes, conflicts, origins).
   return db.Exec(R"sql(
 CREATE TABLE IF NOT EXISTS _sync_replica (
   singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
@@ -61,7 +65,8 @@ CREATE TABLE IF NOT EXISTS _sync_replica (
   role TEXT NOT NULL CHECK (role IN ('office', 'hub')),
   created_at TEXT NOT NULL,
   received_hlc INTEGER NOT NULL DEFAULT 0,
-  sealed_seq INTEGER NOT NULL DEFAULT 0
+  sealed_seq INTEGER NOT NULL DEFAULT 0,
+  folded_seq INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS _sync_changes (
   seq INTEGER PRIMARY KEY,
@@ -70,7 +75,58 @@ CREATE TABLE IF NOT EXISTS _sync_changes (
   pk TEXT NOT NULL,
   op TEXT NOT NULL CHECK (op IN ('I', 'U', 'D')),
   vals TEXT,
-  old TEXT
+  old TEXT,
+  epoch_hlc INTEGER,
+  epoch_origin TEXT,
+  bases TEXT
+);
+CREATE TABLE IF NOT EXISTS _sync_received (
+  pos INTEGER PRIMARY KEY,
+  origin TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  hlc INTEGER NOT NULL,
+  tbl TEXT NOT NULL,
+  pk TEXT NOT NULL,
+  op TEXT NOT NULL CHECK (op IN ('I', 'U', 'D')),
+  vals TEXT,
+  epoch_hlc INTEGER,
+  epoch_origin TEXT,
+  bases TEXT,
+  own_seq INTEGER NOT NULL,
+  parked INTEGER NOT NULL DEFAULT 0,
+  UNIQUE (origin, seq)
+);
+CREATE INDEX IF NOT EXISTS _sync_received_parked ON _sync_received (tbl, pk) WHERE parked = 1;
+CREATE TABLE IF NOT EXISTS _sync_origins (
+  origin TEXT PRIMARY KEY NOT NULL,
+  contiguous_seq INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS _sync_rows (
+  tbl TEXT NOT NULL,
+  pk TEXT NOT NULL,
+  epoch_hlc INTEGER NOT NULL,
+  epoch_origin TEXT NOT NULL,
+  deleted INTEGER NOT NULL,
+  cols TEXT,
+  killed_hlc INTEGER,
+  killed_origin TEXT,
+  PRIMARY KEY (tbl, pk)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS _sync_conflicts (
+  id INTEGER PRIMARY KEY,
+  detected_at TEXT NOT NULL,
+  tbl TEXT NOT NULL,
+  pk TEXT NOT NULL,
+  col TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  winner_value TEXT NOT NULL,
+  winner_hlc INTEGER NOT NULL,
+  winner_origin TEXT NOT NULL,
+  loser_value TEXT NOT NULL,
+  loser_hlc INTEGER NOT NULL,
+  loser_origin TEXT NOT NULL,
+  resolved_at TEXT,
+  resolution TEXT
 );
 )sql");
 }
@@ -142,20 +198,29 @@ std::string CaptureTriggerSql(const TableInfo& table) {
          " WHEN NEW.id IS NOT OLD.id BEGIN\n  SELECT RAISE(ABORT, 'the id of a replicated row "
          "cannot change: delete the row and insert a new one');\nEND;\n";
 
-  std::string changed;
+  std::string changed, any_change;
+  for (const auto& column : table.ValueColumns()) {
+    const std::string q = QuoteIdent(column);
+    if (!any_change.empty()) any_change += " OR ";
+    any_change += "NEW." + q + " IS NOT OLD." + q + " OR typeof(NEW." + q + ") IS NOT typeof(OLD." +
+                  q + ")";
+  }
   for (const auto& column : table.ValueColumns()) {
     const std::string c = QuoteIdent(column);
     if (!changed.empty()) changed += "\n    UNION ALL ";
-    changed += "SELECT " + Literal(column) + " AS c, NEW." + c + " AS n, OLD." + c +
-               " AS o WHERE NEW." + c + " IS NOT OLD." + c + " OR typeof(NEW." + c +
-               ") IS NOT typeof(OLD." + c + ")";
+    changed += "SELECT " + Literal(column) + " AS c, NEW." + c + " AS n, OLD." + c + " AS o";
+    if (!IsWholeRowTable(table.name)) {
+      changed += " WHERE NEW." + c + " IS NOT OLD." + c + " OR typeof(NEW." + c +
+                 ") IS NOT typeof(OLD." + c + ")";
+    }
   }
   sql += "CREATE TRIGGER " + QuoteIdent("_sync_" + table.name + "_update") +
          " AFTER UPDATE ON " + t +
          " BEGIN\n  INSERT INTO _sync_changes(hlc, tbl, pk, op, vals, old)\n  SELECT " + hlc +
          ", " + name +
          ", NEW.id, 'U', json_group_object(c, n), json_group_object(c, o)\n  FROM (" + changed +
-         ")\n  HAVING count(*) > 0;\nEND;\n";
+         ")\n  HAVING " + (IsWholeRowTable(table.name) ? any_change : std::string("count(*) > 0")) +
+         ";\nEND;\n";
 
   sql += "CREATE TRIGGER " + QuoteIdent("_sync_" + table.name + "_delete") +
          " AFTER DELETE ON " + t + " BEGIN\n  INSERT INTO _sync_changes(hlc, tbl, pk, op, old) VALUES(" +

@@ -95,12 +95,12 @@ Result<std::vector<ColumnValue>> ParseColumnValues(Db& db, std::string_view json
 }
 
 Status SealChanges(Db& db) {
+  LIAISON_ASSIGN_OR_RETURN(Transaction txn, Transaction::BeginOrJoin(db));
   LIAISON_ASSIGN_OR_RETURN(std::int64_t sealed, db.QueryInt("SELECT sealed_seq FROM _sync_replica"));
   LIAISON_ASSIGN_OR_RETURN(std::int64_t last,
                            db.QueryInt("SELECT coalesce(max(seq), 0) FROM _sync_changes"));
   if (last <= sealed) return Status::Ok();
 
-  LIAISON_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(db));
   LIAISON_ASSIGN_OR_RETURN(Stmt scan, db.Prepare("SELECT seq, tbl, pk, op, old FROM _sync_changes "
                                                  "WHERE seq > ? ORDER BY seq DESC"));
   LIAISON_ASSIGN_OR_RETURN(Stmt fill, db.Prepare("UPDATE _sync_changes SET vals = ? WHERE seq = ?"));

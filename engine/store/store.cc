@@ -211,12 +211,18 @@ Result<Transaction> Transaction::Begin(Db& db) {
   return Transaction(&db);
 }
 
+Result<Transaction> Transaction::BeginOrJoin(Db& db) {
+  if (sqlite3_get_autocommit(db.raw()) == 0) return Transaction(nullptr);
+  return Begin(db);
+}
+
 Transaction::~Transaction() {
   if (db_ != nullptr) (void)db_->Exec("ROLLBACK");
 }
 
 Status Transaction::Commit() {
   Db* db = std::exchange(db_, nullptr);
+  if (db == nullptr) return Status::Ok();
   Status s = db->Exec("COMMIT");
   if (!s.ok()) (void)db->Exec("ROLLBACK");
   return s;

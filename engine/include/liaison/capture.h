@@ -44,6 +44,10 @@ Result<std::vector<TableInfo>> ReplicatedTables(Db& db);
 // Checks the rules of schema/README.md; the error names the table and the rule.
 Status CheckReplicatedTable(const TableInfo& table);
 
+// True for tables whose columns change as one unit (engine/merge/POLICY.md): their
+// update trigger records every column, so the whole row carries one clock.
+bool IsWholeRowTable(const std::string& table);
+
 // The SQL that creates the capture triggers of one table (pure).
 std::string CaptureTriggerSql(const TableInfo& table);
 

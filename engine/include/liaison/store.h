@@ -108,6 +108,9 @@ class Db {
 class Transaction {
  public:
   static Result<Transaction> Begin(Db& db);
+  // Like Begin, but when `db` is already inside a transaction returns one that
+  // neither commits nor rolls back: the outer transaction decides.
+  static Result<Transaction> BeginOrJoin(Db& db);
   Transaction(const Transaction&) = delete;
   Transaction& operator=(const Transaction&) = delete;
   Transaction(Transaction&& other) noexcept : db_(other.db_) { other.db_ = nullptr; }

@@ -1,0 +1,87 @@
+// Merging changes from other replicas into a replica, and reading a replica's
+// changes (its own and those it relays) for another.
+//
+// Merger applies changes in one transaction: each change is recorded in the relay
+// log `_sync_received` under its (origin, seq) — a change seen before is skipped —
+// and merged into its row by the pure rules of merge.h, with capture triggers off.
+// Values that lose go to the conflict journal `_sync_conflicts`. Commit makes the
+// batch durable and advances the replica's clock past every clock it received.
+// Destroying a Merger without Commit rolls everything back.
+//
+// ChangeReader yields the changes a replica knows that are not covered by a given
+// version vector, in an order that respects causality (the order they reached this
+// replica), so that a receiver never sees an update before what it was based on.
+//
+// Thread-safety: none; each object belongs to the thread that owns the Replica.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+
+#include "liaison/change.h"
+#include "liaison/replica.h"
+#include "liaison/status.h"
+
+namespace liaison {
+
+// origin replica id -> highest seq such that every change 1..seq of that origin is known.
+using VersionVector = std::map<std::string, std::int64_t>;
+
+// "origin:seq,origin:seq" (sorted by origin) and back.
+std::string FormatVersionVector(const VersionVector& v);
+Result<VersionVector> ParseVersionVector(std::string_view text);
+
+// What this replica knows: its own last seq and the contiguous prefix of every origin.
+Result<VersionVector> KnownVector(Db& db);
+
+// Seals the local log (changelog.h) and folds this replica's own changes into the
+// row metadata, giving each update its epoch and column bases. Idempotent.
+Status PrepareLocalLog(Db& db);
+
+struct ApplyStats {
+  std::int64_t received = 0;    // changes offered
+  std::int64_t applied = 0;     // new changes recorded and merged
+  std::int64_t duplicates = 0;  // seen before: skipped
+  std::int64_t conflicts = 0;   // journal entries written
+  std::int64_t parked = 0;      // updates waiting for their row's insert
+};
+
+class Merger {
+ public:
+  static Result<Merger> Begin(Replica& replica);
+  Merger(Merger&&) noexcept;
+  Merger& operator=(Merger&&) = delete;
+  ~Merger();
+
+  Status Apply(const Change& change);
+  Status Commit();
+  const ApplyStats& stats() const;
+
+ private:
+  struct State;
+  explicit Merger(std::unique_ptr<State> state);
+  std::unique_ptr<State> state_;
+};
+
+class ChangeReader {
+ public:
+  // Changes of `replica` not covered by `since` (empty: everything).
+  static Result<ChangeReader> Open(Replica& replica, const VersionVector& since);
+  ChangeReader(ChangeReader&&) noexcept;
+  ChangeReader& operator=(ChangeReader&&) = delete;
+  ~ChangeReader();
+
+  // The next change, or nullopt at the end.
+  Result<std::optional<Change>> Next();
+
+ private:
+  struct State;
+  explicit ChangeReader(std::unique_ptr<State> state);
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace liaison

@@ -1,0 +1,293 @@
+// Merger: applies changes from other replicas (see merger.h).
+#include <map>
+#include <set>
+
+#include "liaison/capture.h"
+#include "liaison/json.h"
+#include "liaison/merger.h"
+#include "merge/change_rows.h"
+#include "merge/row_store.h"
+
+namespace liaison {
+
+using merge_internal::ChangeRows;
+using merge_internal::RowStore;
+
+struct Merger::State {
+  Replica* replica = nullptr;
+  Db* db = nullptr;
+  std::string self;
+  std::int64_t own_seq = 0;
+  std::optional<Transaction> txn;
+  std::optional<RowStore> rows;
+  std::optional<ChangeRows> codec;
+  std::map<std::string, TableInfo> tables;
+  std::map<std::string, Stmt> stmts;  // by SQL text
+  std::set<std::string> origins;      // touched: their contiguous prefix may advance
+  std::uint64_t max_hlc = 0;
+  ApplyStats stats;
+  bool committed = false;
+
+  Result<Stmt*> Statement(const std::string& sql) {
+    auto it = stmts.find(sql);
+    if (it == stmts.end()) {
+      LIAISON_ASSIGN_OR_RETURN(Stmt stmt, db->Prepare(sql));
+      it = stmts.emplace(sql, std::move(stmt)).first;
+    }
+    it->second.Reset();
+    return &it->second;
+  }
+
+  Status Validate(const Change& c) {
+    auto t = tables.find(c.table);
+    if (t == tables.end()) return Status::InvalidArgument("unknown table '" + c.table + "'");
+    if (c.pk.empty()) return Status::InvalidArgument("empty row id");
+    for (const auto& cv : c.values) {
+      if (cv.column == "id" || !t->second.HasColumn(cv.column)) {
+        return Status::InvalidArgument("unknown column '" + cv.column + "' of " + c.table);
+      }
+      if (std::holds_alternative<double>(cv.value)) {
+        return Status::InvalidArgument("REAL value for " + c.table + "." + cv.column);
+      }
+    }
+    if (c.origin.empty() || c.seq <= 0 || c.hlc == 0) {
+      return Status::InvalidArgument("change without origin, seq or clock");
+    }
+    return Status::Ok();
+  }
+
+  Result<std::optional<std::map<std::string, Value>>> LoadValues(const std::string& table,
+                                                                 const std::string& pk) {
+    LIAISON_ASSIGN_OR_RETURN(Stmt * stmt,
+                             Statement("SELECT * FROM " + QuoteIdent(table) + " WHERE id = ?"));
+    stmt->Bind(1, std::string_view(pk));
+    LIAISON_ASSIGN_OR_RETURN(bool found, stmt->Step());
+    if (!found) return std::optional<std::map<std::string, Value>>();
+    std::map<std::string, Value> values;
+    for (int i = 0; i < stmt->ColumnCount(); ++i) values[stmt->ColumnName(i)] = stmt->GetValue(i);
+    stmt->Reset();
+    return std::optional<std::map<std::string, Value>>(std::move(values));
+  }
+
+  Status Write(const Change& c, const MergeOutcome& out) {
+    const std::string t = QuoteIdent(c.table);
+    switch (out.action) {
+      case MergeOutcome::Action::kNone:
+      case MergeOutcome::Action::kPark:
+        return Status::Ok();
+      case MergeOutcome::Action::kDelete: {
+        LIAISON_ASSIGN_OR_RETURN(Stmt * stmt, Statement("DELETE FROM " + t + " WHERE id = ?"));
+        stmt->Bind(1, std::string_view(c.pk));
+        return stmt->Run();
+      }
+      case MergeOutcome::Action::kUpsert: {
+        std::string names = "id", marks = "?", sets;
+        for (const auto& cv : out.writes) {
+          names += ", " + QuoteIdent(cv.column);
+          marks += ", ?";
+          sets += (sets.empty() ? "" : ", ") + QuoteIdent(cv.column) + " = excluded." +
+                  QuoteIdent(cv.column);
+        }
+        std::string sql = "INSERT INTO " + t + "(" + names + ") VALUES(" + marks + ")";
+        sql += sets.empty() ? " ON CONFLICT(id) DO NOTHING" : " ON CONFLICT(id) DO UPDATE SET " + sets;
+        LIAISON_ASSIGN_OR_RETURN(Stmt * stmt, Statement(sql));
+        stmt->Bind(1, std::string_view(c.pk));
+        int i = 2;
+        for (const auto& cv : out.writes) stmt->Bind(i++, cv.value);
+        return stmt->Run();
+      }
+      case MergeOutcome::Action::kUpdate: {
+        std::string sets;
+        for (const auto& cv : out.writes) {
+          sets += (sets.empty() ? "" : ", ") + QuoteIdent(cv.column) + " = ?";
+        }
+        LIAISON_ASSIGN_OR_RETURN(Stmt * stmt,
+                                 Statement("UPDATE " + t + " SET " + sets + " WHERE id = ?"));
+        int i = 1;
+        for (const auto& cv : out.writes) stmt->Bind(i++, cv.value);
+        stmt->Bind(i, std::string_view(c.pk));
+        return stmt->Run();
+      }
+    }
+    return Status::Ok();
+  }
+
+  Status Journal(const Change& c, const std::vector<Conflict>& conflicts) {
+    for (const auto& k : conflicts) {
+      LIAISON_ASSIGN_OR_RETURN(
+          Stmt * stmt,
+          Statement("INSERT INTO _sync_conflicts(detected_at, tbl, pk, col, reason, winner_value, "
+                    "winner_hlc, winner_origin, loser_value, loser_hlc, loser_origin) "
+                    "VALUES(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+      stmt->Bind(1, std::string_view(c.table))
+          .Bind(2, std::string_view(c.pk))
+          .Bind(3, std::string_view(k.column))
+          .Bind(4, std::string_view(ConflictReasonName(k.reason)))
+          .Bind(5, std::string_view(JsonValue(k.winner_value)))
+          .Bind(6, static_cast<std::int64_t>(k.winner.hlc))
+          .Bind(7, std::string_view(k.winner.origin))
+          .Bind(8, std::string_view(JsonValue(k.loser_value)))
+          .Bind(9, static_cast<std::int64_t>(k.loser.hlc))
+          .Bind(10, std::string_view(k.loser.origin));
+      LIAISON_RETURN_IF_ERROR(stmt->Run());
+      ++stats.conflicts;
+    }
+    return Status::Ok();
+  }
+
+  // Merges one recorded change into its row. `pos` is its place in _sync_received.
+  Status MergeOne(const Change& c, std::int64_t pos) {
+    RowState state;
+    LIAISON_ASSIGN_OR_RETURN(state.meta, rows->Load(c.table, c.pk));
+    if (state.meta) {
+      LIAISON_ASSIGN_OR_RETURN(state.values, LoadValues(c.table, c.pk));
+    }
+    MergeOutcome out = Merge(state, c);
+    LIAISON_RETURN_IF_ERROR(Write(c, out));
+    if (!state.meta || out.meta != *state.meta) {
+      LIAISON_RETURN_IF_ERROR(rows->Save(c.table, c.pk, out.meta));
+    }
+    LIAISON_RETURN_IF_ERROR(Journal(c, out.conflicts));
+    if (out.action == MergeOutcome::Action::kPark) {
+      LIAISON_ASSIGN_OR_RETURN(Stmt * park,
+                               Statement("UPDATE _sync_received SET parked = 1 WHERE pos = ?"));
+      park->Bind(1, pos);
+      LIAISON_RETURN_IF_ERROR(park->Run());
+      ++stats.parked;
+    }
+    if (out.action == MergeOutcome::Action::kUpsert) return Unpark(c.table, c.pk, out.meta.epoch);
+    return Status::Ok();
+  }
+
+  // Applies the parked updates made on the incarnation that just arrived.
+  Status Unpark(const std::string& table, const std::string& pk, const Clock& epoch) {
+    LIAISON_ASSIGN_OR_RETURN(
+        Stmt * find, Statement("SELECT pos FROM _sync_received WHERE tbl = ? AND pk = ? AND "
+                               "parked = 1 AND epoch_hlc = ? AND epoch_origin = ? ORDER BY pos"));
+    find->Bind(1, std::string_view(table))
+        .Bind(2, std::string_view(pk))
+        .Bind(3, static_cast<std::int64_t>(epoch.hlc))
+        .Bind(4, std::string_view(epoch.origin));
+    std::vector<std::int64_t> positions;
+    for (;;) {
+      LIAISON_ASSIGN_OR_RETURN(bool row, find->Step());
+      if (!row) break;
+      positions.push_back(find->Int(0));
+    }
+    find->Reset();
+    for (std::int64_t pos : positions) {
+      LIAISON_ASSIGN_OR_RETURN(Change parked, codec->Load(pos));
+      LIAISON_ASSIGN_OR_RETURN(Stmt * clear,
+                               Statement("UPDATE _sync_received SET parked = 0 WHERE pos = ?"));
+      clear->Bind(1, pos);
+      LIAISON_RETURN_IF_ERROR(clear->Run());
+      --stats.parked;
+      LIAISON_RETURN_IF_ERROR(MergeOne(parked, pos));
+    }
+    return Status::Ok();
+  }
+
+  Status AdvanceOrigins() {
+    for (const auto& origin : origins) {
+      LIAISON_ASSIGN_OR_RETURN(
+          Stmt * known,
+          Statement("SELECT coalesce((SELECT contiguous_seq FROM _sync_origins WHERE origin = ?), 0)"));
+      known->Bind(1, std::string_view(origin));
+      LIAISON_ASSIGN_OR_RETURN(bool row, known->Step());
+      std::int64_t next = row ? known->Int(0) : 0;
+      known->Reset();
+      LIAISON_ASSIGN_OR_RETURN(
+          Stmt * scan,
+          Statement("SELECT seq FROM _sync_received WHERE origin = ? AND seq > ? ORDER BY seq"));
+      scan->Bind(1, std::string_view(origin)).Bind(2, next);
+      for (;;) {
+        LIAISON_ASSIGN_OR_RETURN(bool more, scan->Step());
+        if (!more || scan->Int(0) != next + 1) break;
+        ++next;
+      }
+      scan->Reset();
+      LIAISON_ASSIGN_OR_RETURN(
+          Stmt * save,
+          Statement("INSERT OR REPLACE INTO _sync_origins(origin, contiguous_seq) VALUES(?, ?)"));
+      save->Bind(1, std::string_view(origin)).Bind(2, next);
+      LIAISON_RETURN_IF_ERROR(save->Run());
+    }
+    return Status::Ok();
+  }
+};
+
+Merger::Merger(std::unique_ptr<State> state) : state_(std::move(state)) {}
+Merger::Merger(Merger&&) noexcept = default;
+
+Merger::~Merger() {
+  if (state_ && !state_->committed) {
+    state_->stmts.clear();
+    state_->rows.reset();
+    state_->codec.reset();
+    state_->txn.reset();  // rolls back
+    (void)state_->db->SetTriggersEnabled(true);
+  }
+}
+
+Result<Merger> Merger::Begin(Replica& replica) {
+  auto s = std::make_unique<State>();
+  s->replica = &replica;
+  s->db = &replica.db();
+  s->self = replica.info().replica_id.value();
+  LIAISON_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*s->db));
+  s->txn.emplace(std::move(txn));
+  LIAISON_RETURN_IF_ERROR(PrepareLocalLog(*s->db));
+  LIAISON_ASSIGN_OR_RETURN(s->own_seq,
+                           s->db->QueryInt("SELECT coalesce(max(seq), 0) FROM _sync_changes"));
+  LIAISON_ASSIGN_OR_RETURN(RowStore rows, RowStore::Prepare(*s->db));
+  s->rows.emplace(std::move(rows));
+  LIAISON_ASSIGN_OR_RETURN(ChangeRows codec, ChangeRows::Prepare(*s->db));
+  s->codec.emplace(std::move(codec));
+  LIAISON_ASSIGN_OR_RETURN(std::vector<TableInfo> tables, ReplicatedTables(*s->db));
+  for (auto& t : tables) s->tables.emplace(t.name, std::move(t));
+  LIAISON_RETURN_IF_ERROR(s->db->SetTriggersEnabled(false));
+  return Merger(std::move(s));
+}
+
+Status Merger::Apply(const Change& c) {
+  State& s = *state_;
+  ++s.stats.received;
+  if (c.origin == s.self) {
+    if (c.seq <= s.own_seq) {
+      ++s.stats.duplicates;
+      return Status::Ok();
+    }
+    return Status::Corruption("change " + c.origin + ":" + std::to_string(c.seq) +
+                              " claims to come from this replica, which never made it");
+  }
+  LIAISON_RETURN_IF_ERROR(s.Validate(c));
+  LIAISON_ASSIGN_OR_RETURN(std::optional<std::int64_t> pos, s.codec->Record(c, s.own_seq));
+  if (!pos) {
+    ++s.stats.duplicates;
+    return Status::Ok();
+  }
+  ++s.stats.applied;
+  s.origins.insert(c.origin);
+  if (c.hlc > s.max_hlc) s.max_hlc = c.hlc;
+  return s.MergeOne(c, *pos).WithContext("merge " + c.table + " " + c.pk);
+}
+
+Status Merger::Commit() {
+  State& s = *state_;
+  LIAISON_RETURN_IF_ERROR(s.AdvanceOrigins());
+  LIAISON_ASSIGN_OR_RETURN(
+      Stmt * clock, s.Statement("UPDATE _sync_replica SET received_hlc = max(received_hlc, ?)"));
+  clock->Bind(1, static_cast<std::int64_t>(s.max_hlc));
+  LIAISON_RETURN_IF_ERROR(clock->Run());
+  s.stmts.clear();
+  s.rows.reset();
+  s.codec.reset();
+  LIAISON_RETURN_IF_ERROR(s.txn->Commit());
+  s.txn.reset();
+  s.committed = true;
+  return s.db->SetTriggersEnabled(true);
+}
+
+const ApplyStats& Merger::stats() const { return state_->stats; }
+
+}  // namespace liaison

@@ -1,0 +1,114 @@
+#include "merge/change_rows.h"
+
+#include <map>
+
+#include "liaison/changelog.h"
+#include "merge/row_store.h"
+
+namespace liaison::merge_internal {
+
+Result<ChangeRows> ChangeRows::Prepare(Db& db) {
+  LIAISON_ASSIGN_OR_RETURN(
+      Stmt record,
+      db.Prepare("INSERT OR IGNORE INTO _sync_received(origin, seq, hlc, tbl, pk, op, vals, "
+                 "epoch_hlc, epoch_origin, bases, own_seq) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+  LIAISON_ASSIGN_OR_RETURN(
+      Stmt load, db.Prepare("SELECT origin, seq, hlc, tbl, pk, op, vals, epoch_hlc, epoch_origin, "
+                            "bases FROM _sync_received WHERE pos = ?"));
+  LIAISON_ASSIGN_OR_RETURN(Stmt values, db.Prepare("SELECT key, value, type FROM json_each(?)"));
+  LIAISON_ASSIGN_OR_RETURN(
+      Stmt clocks, db.Prepare("SELECT key, json_extract(value, '$[0]'), json_extract(value, "
+                              "'$[1]') FROM json_each(?)"));
+  return ChangeRows(db, std::move(record), std::move(load), std::move(values), std::move(clocks));
+}
+
+Result<std::optional<std::int64_t>> ChangeRows::Record(const Change& c, std::int64_t own_seq) {
+  record_.Reset();
+  std::vector<ColumnValue> values;
+  std::vector<std::pair<std::string, Clock>> bases;
+  for (const auto& cv : c.values) {
+    values.push_back({cv.column, cv.value});
+    if (cv.base) bases.emplace_back(cv.column, *cv.base);
+  }
+  record_.Bind(1, std::string_view(c.origin))
+      .Bind(2, c.seq)
+      .Bind(3, static_cast<std::int64_t>(c.hlc))
+      .Bind(4, std::string_view(c.table))
+      .Bind(5, std::string_view(c.pk))
+      .Bind(6, std::string_view(std::string(1, static_cast<char>(c.op))));
+  if (c.op == ChangeOp::kDelete) {
+    record_.BindNull(7);
+  } else {
+    record_.Bind(7, std::string_view(ColumnValuesJson(values)));
+  }
+  if (c.op != ChangeOp::kInsert) {
+    record_.Bind(8, static_cast<std::int64_t>(c.epoch.hlc))
+        .Bind(9, std::string_view(c.epoch.origin))
+        .Bind(10, std::string_view(ClocksJson(bases)));
+  } else {
+    record_.BindNull(8).BindNull(9).BindNull(10);
+  }
+  record_.Bind(11, own_seq);
+  LIAISON_RETURN_IF_ERROR(record_.Run());
+  if (sqlite3_changes(db_->raw()) == 0) return std::optional<std::int64_t>();
+  return std::optional<std::int64_t>(sqlite3_last_insert_rowid(db_->raw()));
+}
+
+Result<Change> ChangeRows::Load(std::int64_t pos) {
+  load_.Reset();
+  load_.Bind(1, pos);
+  LIAISON_ASSIGN_OR_RETURN(bool found, load_.Step());
+  if (!found) return Status::NotFound("no received change at " + std::to_string(pos));
+  auto change = FromColumns(load_, 0);
+  load_.Reset();
+  return change;
+}
+
+Result<Change> ChangeRows::FromColumns(const Stmt& stmt, int f) {
+  Change c;
+  c.origin = stmt.Text(f);
+  c.seq = stmt.Int(f + 1);
+  c.hlc = static_cast<std::uint64_t>(stmt.Int(f + 2));
+  c.table = stmt.Text(f + 3);
+  c.pk = stmt.Text(f + 4);
+  const std::string op = stmt.Text(f + 5);
+  if (op != "I" && op != "U" && op != "D") return Status::Corruption("bad op '" + op + "'");
+  c.op = static_cast<ChangeOp>(op[0]);
+  if (!stmt.IsNull(f + 6)) {
+    values_.Reset();
+    values_.Bind(1, std::string_view(stmt.Text(f + 6)));
+    for (;;) {
+      auto row = values_.Step();
+      if (!row.ok()) return Status::Corruption("bad change values: " + row.status().message());
+      if (!row.value()) break;
+      c.values.push_back({values_.Text(0), values_.GetValue(1), std::nullopt});
+    }
+    values_.Reset();
+  }
+  if (c.op != ChangeOp::kInsert) {
+    c.epoch = Clock{static_cast<std::uint64_t>(stmt.Int(f + 7)), stmt.Text(f + 8)};
+    if (!stmt.IsNull(f + 9)) {
+      clocks_.Reset();
+      clocks_.Bind(1, std::string_view(stmt.Text(f + 9)));
+      std::map<std::string, Clock> bases;
+      for (;;) {
+        auto row = clocks_.Step();
+        if (!row.ok()) return Status::Corruption("bad change bases: " + row.status().message());
+        if (!row.value()) break;
+        bases[clocks_.Text(0)] = Clock{static_cast<std::uint64_t>(clocks_.Int(1)), clocks_.Text(2)};
+      }
+      clocks_.Reset();
+      if (c.op == ChangeOp::kDelete) {
+        for (auto& [column, base] : bases) c.values.push_back({column, std::monostate{}, base});
+      } else {
+        for (auto& cv : c.values) {
+          auto it = bases.find(cv.column);
+          if (it != bases.end()) cv.base = it->second;
+        }
+      }
+    }
+  }
+  return c;
+}
+
+}  // namespace liaison::merge_internal

@@ -1,0 +1,44 @@
+// Internal to the merge module: storing changes in, and reading them back from, the
+// change-log tables `_sync_received` (changes of other origins) and
+// `_sync_changes` (this replica's own, once prepared).
+//
+// Thread-safety: none.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "liaison/change.h"
+#include "liaison/store.h"
+
+namespace liaison::merge_internal {
+
+class ChangeRows {
+ public:
+  static Result<ChangeRows> Prepare(Db& db);
+
+  // Records a change from another origin; nullopt when (origin, seq) is known already.
+  Result<std::optional<std::int64_t>> Record(const Change& change, std::int64_t own_seq);
+
+  // The received change at `pos`.
+  Result<Change> Load(std::int64_t pos);
+
+  // Builds a Change from the columns (origin, seq, hlc, tbl, pk, op, vals, epoch_hlc,
+  // epoch_origin, bases) of `stmt`, starting at column `first`.
+  Result<Change> FromColumns(const Stmt& stmt, int first);
+
+ private:
+  ChangeRows(Db& db, Stmt record, Stmt load, Stmt values, Stmt clocks)
+      : db_(&db),
+        record_(std::move(record)),
+        load_(std::move(load)),
+        values_(std::move(values)),
+        clocks_(std::move(clocks)) {}
+  Db* db_;
+  Stmt record_;
+  Stmt load_;
+  Stmt values_;
+  Stmt clocks_;
+};
+
+}  // namespace liaison::merge_internal

@@ -1,0 +1,98 @@
+// ChangeReader: a replica's changes for another, in causal order (see merger.h).
+#include "liaison/merger.h"
+#include "merge/change_rows.h"
+
+namespace liaison {
+
+using merge_internal::ChangeRows;
+
+struct ChangeReader::State {
+  Db* db = nullptr;
+  VersionVector since;
+  std::string self;
+  std::optional<ChangeRows> codec;
+  Stmt own;
+  Stmt received;
+  bool own_ready = false, own_done = false;
+  bool received_ready = false, received_done = false;
+  bool in_transaction = false;
+
+  // Moves `received` to the next row not covered by `since`.
+  Status AdvanceReceived() {
+    for (;;) {
+      LIAISON_ASSIGN_OR_RETURN(bool row, received.Step());
+      if (!row) {
+        received_done = true;
+        return Status::Ok();
+      }
+      auto it = since.find(received.Text(0));
+      if (it == since.end() || received.Int(1) > it->second) {
+        received_ready = true;
+        return Status::Ok();
+      }
+    }
+  }
+
+  Status AdvanceOwn() {
+    LIAISON_ASSIGN_OR_RETURN(bool row, own.Step());
+    own_done = !row;
+    own_ready = row;
+    return Status::Ok();
+  }
+};
+
+ChangeReader::ChangeReader(std::unique_ptr<State> state) : state_(std::move(state)) {}
+ChangeReader::ChangeReader(ChangeReader&&) noexcept = default;
+
+ChangeReader::~ChangeReader() {
+  if (state_ && state_->in_transaction) {
+    state_->own = Stmt();
+    state_->received = Stmt();
+    state_->codec.reset();
+    (void)state_->db->Exec("COMMIT");
+  }
+}
+
+Result<ChangeReader> ChangeReader::Open(Replica& replica, const VersionVector& since) {
+  auto s = std::make_unique<State>();
+  s->db = &replica.db();
+  s->since = since;
+  s->self = replica.info().replica_id.value();
+  LIAISON_RETURN_IF_ERROR(PrepareLocalLog(*s->db));
+  LIAISON_RETURN_IF_ERROR(s->db->Exec("BEGIN"));
+  s->in_transaction = true;
+  ChangeReader reader(std::move(s));
+  State& st = *reader.state_;
+  LIAISON_ASSIGN_OR_RETURN(ChangeRows codec, ChangeRows::Prepare(*st.db));
+  st.codec.emplace(std::move(codec));
+  LIAISON_ASSIGN_OR_RETURN(
+      st.own, st.db->Prepare("SELECT ?, seq, hlc, tbl, pk, op, vals, epoch_hlc, epoch_origin, "
+                             "bases FROM _sync_changes WHERE seq > ? ORDER BY seq"));
+  auto own_since = since.find(st.self);
+  st.own.Bind(1, std::string_view(st.self))
+      .Bind(2, own_since == since.end() ? std::int64_t{0} : own_since->second);
+  LIAISON_ASSIGN_OR_RETURN(
+      st.received,
+      st.db->Prepare("SELECT origin, seq, hlc, tbl, pk, op, vals, epoch_hlc, epoch_origin, bases, "
+                     "own_seq FROM _sync_received ORDER BY pos"));
+  return reader;
+}
+
+Result<std::optional<Change>> ChangeReader::Next() {
+  State& s = *state_;
+  if (!s.own_ready && !s.own_done) LIAISON_RETURN_IF_ERROR(s.AdvanceOwn());
+  if (!s.received_ready && !s.received_done) LIAISON_RETURN_IF_ERROR(s.AdvanceReceived());
+  if (s.own_done && s.received_done) return std::optional<Change>();
+  // An own change made before a received one arrived comes first.
+  bool take_own = s.own_ready && (s.received_done || s.own.Int(1) <= s.received.Int(10));
+  if (take_own) {
+    LIAISON_ASSIGN_OR_RETURN(Change c, s.codec->FromColumns(s.own, 0));
+    s.own_ready = false;
+    return std::optional<Change>(std::move(c));
+  }
+  LIAISON_ASSIGN_OR_RETURN(Change c, s.codec->FromColumns(s.received, 0));
+  s.received_ready = false;
+  return std::optional<Change>(std::move(c));
+}
+
+}  // namespace liaison
