@@ -15,6 +15,7 @@
 //
 // Usage: bench_capture [--rows N] [--repeat K]   (defaults: 100000 rows, 7 repeats)
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -28,6 +29,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_support.h"
 #include "liaison/changelog.h"
 #include "liaison/replica.h"
 #include "liaison/store.h"
@@ -35,138 +37,8 @@
 namespace liaison {
 namespace {
 
-struct ActivityRow {
-  std::string id, owner, kind, held_on, title, summary, group_id, office_id;
-};
+using namespace bench;
 
-std::vector<ActivityRow> MakeRows(int n) {
-  static const char* kKinds[] = {"research",         "observation",       "inspection",  "study",
-                                 "congress_session", "presidium_meeting", "supervision", "other"};
-  static const char* kTopics[] = {"market safety", "school repairs", "flood drainage",
-                                  "land records",  "health station", "rural roads"};
-  std::mt19937_64 rng(20260301);
-  std::vector<ActivityRow> rows;
-  rows.reserve(static_cast<size_t>(n));
-  std::uint64_t millis = 1'772'000'000'000;  // early 2026
-  char buf[128];
-  for (int i = 0; i < n; ++i) {
-    millis += 1 + rng() % 3;  // time-ordered ids, as NewRowId makes them
-    std::snprintf(buf, sizeof buf, "%012llx%04llx%016llx", static_cast<unsigned long long>(millis),
-                  static_cast<unsigned long long>(rng() & 0xFFFF),
-                  static_cast<unsigned long long>(rng()));
-    ActivityRow r;
-    r.id.assign(buf, 32);
-    const int office = static_cast<int>(rng() % 40);
-    std::snprintf(buf, sizeof buf, "town-%02d", office);
-    r.owner = r.office_id = buf;
-    r.kind = kKinds[rng() % 8];
-    std::snprintf(buf, sizeof buf, "2026-%02d-%02d", static_cast<int>(1 + rng() % 12),
-                  static_cast<int>(1 + rng() % 28));
-    r.held_on = buf;
-    const char* topic = kTopics[rng() % 6];
-    r.title = std::string("Quarterly ") + topic + " review";
-    std::snprintf(buf, sizeof buf, "Deputies met %d voters about %s; %d issues forwarded.",
-                  static_cast<int>(10 + rng() % 90), topic, static_cast<int>(rng() % 9));
-    r.summary = buf;  // about 60 characters
-    if (rng() % 3 != 0) {
-      std::snprintf(buf, sizeof buf, "group-%02d-%d", office, static_cast<int>(rng() % 4));
-      r.group_id = buf;
-    }
-    rows.push_back(std::move(r));
-  }
-  return rows;
-}
-
-[[noreturn]] void Die(const std::string& what, const Status& s) {
-  std::fprintf(stderr, "bench_capture: %s: %s\n", what.c_str(), s.message().c_str());
-  std::exit(1);
-}
-
-void Check(const Status& s, const std::string& what) {
-  if (!s.ok()) Die(what, s);
-}
-
-template <typename T>
-T Must(Result<T> r, const std::string& what) {
-  if (!r.ok()) Die(what, r.status());
-  return std::move(r).value();
-}
-
-class ScratchDir {
- public:
-  ScratchDir() {
-    std::string templ = (std::filesystem::temp_directory_path() / "liaison-bench-XXXXXX").string();
-    if (::mkdtemp(templ.data()) == nullptr) {
-      std::perror("mkdtemp");
-      std::exit(1);
-    }
-    path_ = templ;
-  }
-  ~ScratchDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-  std::string File(const char* name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
-
-// The target of one measure: a table in a fresh file, captured or not.
-struct Target {
-  Db db;
-  std::string table;
-  std::optional<Replica> replica;  // set when captured (owns db instead)
-  Db& handle() { return replica ? replica->db() : db; }
-};
-
-Target NewCaptured(const ScratchDir& dir) {
-  Target t;
-  t.replica.emplace(
-      Must(Replica::Create(dir.File("captured.db"), OfficeId("city"), Role::kOffice), "create"));
-  t.table = "activities";
-  return t;
-}
-
-Target NewPlain(const ScratchDir& dir) {
-  // The DDL of activities and its indexes, renamed, in a file with no trigger at all.
-  std::vector<std::string> ddl;
-  {
-    ScratchDir source;
-    Replica r =
-        Must(Replica::Create(source.File("source.db"), OfficeId("city"), Role::kOffice), "create");
-    ddl = Must(r.db().QueryTexts("SELECT sql FROM sqlite_schema WHERE tbl_name = 'activities' "
-                                 "AND type IN ('table', 'index') AND sql IS NOT NULL "
-                                 "ORDER BY type DESC"),
-               "read activities DDL");
-  }
-  Target t;
-  t.db = Must(Db::Open(dir.File("plain.db"), OpenOptions{.create = true}), "open plain");
-  for (std::string sql : ddl) {
-    for (size_t at; (at = sql.find("activities")) != std::string::npos;) {
-      sql.replace(at, std::strlen("activities"), "bench_plain");
-    }
-    Check(t.db.Exec(sql), "create bench_plain");
-  }
-  t.table = "bench_plain";
-  return t;
-}
-
-constexpr const char* kColumns = "(id, owner, kind, held_on, title, summary, group_id, office_id)";
-
-void BindRow(Stmt& stmt, const ActivityRow& r) {
-  stmt.Bind(1, std::string_view(r.id)).Bind(2, std::string_view(r.owner));
-  stmt.Bind(3, std::string_view(r.kind)).Bind(4, std::string_view(r.held_on));
-  stmt.Bind(5, std::string_view(r.title)).Bind(6, std::string_view(r.summary));
-  if (r.group_id.empty()) {
-    stmt.BindNull(7);
-  } else {
-    stmt.Bind(7, std::string_view(r.group_id));
-  }
-  stmt.Bind(8, std::string_view(r.office_id));
-}
 
 void Stage(Db& db, const std::vector<ActivityRow>& rows) {
   Check(db.Exec("CREATE TEMP TABLE staging (id TEXT, owner TEXT, kind TEXT, held_on TEXT, "
@@ -181,12 +53,6 @@ void Stage(Db& db, const std::vector<ActivityRow>& rows) {
     Check(stmt.Run(), "stage");
   }
   Check(db.Exec("COMMIT"), "commit staging");
-}
-
-double Seconds(const std::function<void()>& work) {
-  const auto start = std::chrono::steady_clock::now();
-  work();
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
 double InsertSelect(Target& t) {
@@ -214,22 +80,12 @@ double InsertEach(Target& t, const std::vector<ActivityRow>& rows) {
   });
 }
 
-struct Stats {
-  double median, min, max;
-};
-
-Stats Summarize(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const size_t n = v.size();
-  const double median = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-  return {median, v.front(), v.back()};
-}
-
 int Run(int rows_wanted, int repeat) {
   const std::vector<ActivityRow> rows = MakeRows(rows_wanted);
   const double n = static_cast<double>(rows.size());
   const bool progress = ::isatty(STDERR_FILENO) != 0;
   std::vector<double> plain1, captured1, ratio1, plain2, captured2, ratio2, seal;
+  std::vector<double> cpu_ratio1, cpu_ratio2;
 
   for (int i = 0; i < repeat; ++i) {
     const bool plain_first = i % 2 == 0;
@@ -239,14 +95,19 @@ int Run(int rows_wanted, int repeat) {
       Target plain = NewPlain(dir), captured = NewCaptured(dir);
       Stage(plain.handle(), rows);
       Stage(captured.handle(), rows);
-      double p = 0, c = 0;
+      double p = 0, c = 0, pc = 0, cc = 0;
       if (plain_first) {
         p = InsertSelect(plain);
+        pc = last_cpu_seconds;
         c = InsertSelect(captured);
+        cc = last_cpu_seconds;
       } else {
         c = InsertSelect(captured);
+        cc = last_cpu_seconds;
         p = InsertSelect(plain);
+        pc = last_cpu_seconds;
       }
+      cpu_ratio1.push_back(cc / pc);
       plain1.push_back(p);
       captured1.push_back(c);
       ratio1.push_back(c / p);
@@ -254,14 +115,19 @@ int Run(int rows_wanted, int repeat) {
     {  // 2. one prepared INSERT per row, then 3. seal
       ScratchDir dir;
       Target plain = NewPlain(dir), captured = NewCaptured(dir);
-      double p = 0, c = 0;
+      double p = 0, c = 0, pc = 0, cc = 0;
       if (plain_first) {
         p = InsertEach(plain, rows);
+        pc = last_cpu_seconds;
         c = InsertEach(captured, rows);
+        cc = last_cpu_seconds;
       } else {
         c = InsertEach(captured, rows);
+        cc = last_cpu_seconds;
         p = InsertEach(plain, rows);
+        pc = last_cpu_seconds;
       }
+      cpu_ratio2.push_back(cc / pc);
       plain2.push_back(p);
       captured2.push_back(c);
       ratio2.push_back(c / p);
@@ -292,6 +158,12 @@ int Run(int rows_wanted, int repeat) {
   };
   line("1. INSERT ... SELECT (target 1.5x)", plain1, captured1, ratio1);
   line("2. prepared INSERT per row", plain2, captured2, ratio2);
+  auto cpu_line = [&](const char* name, const std::vector<double>& r) {
+    const Stats s = Summarize(r);
+    std::printf("%-34s %12s %12s %8.2fx %8.2fx %8.2fx\n", name, "", "", s.median, s.min, s.max);
+  };
+  cpu_line("1. same, CPU-time ratio", cpu_ratio1);
+  cpu_line("2. same, CPU-time ratio", cpu_ratio2);
   const Stats s = Summarize(seal);
   std::printf("%-34s %12s %12.0f %9s   (median %.3f s, min %.3f s, max %.3f s)\n",
               "3. SealChanges of the inserts", "", n / s.median, "", s.median, s.min, s.max);

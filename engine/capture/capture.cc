@@ -73,7 +73,7 @@ CREATE TABLE IF NOT EXISTS _sync_changes (
   hlc INTEGER NOT NULL,
   tbl TEXT NOT NULL,
   pk TEXT NOT NULL,
-  op TEXT NOT NULL CHECK (op IN ('I', 'U', 'D')),
+  op TEXT NOT NULL,
   vals TEXT,
   old TEXT,
   epoch_hlc INTEGER,
