@@ -87,19 +87,23 @@ CREATE TABLE IF NOT EXISTS _sync_received (
   hlc INTEGER NOT NULL,
   tbl TEXT NOT NULL,
   pk TEXT NOT NULL,
-  op TEXT NOT NULL CHECK (op IN ('I', 'U', 'D')),
+  op TEXT NOT NULL,
   vals TEXT,
   epoch_hlc INTEGER,
   epoch_origin TEXT,
   bases TEXT,
   own_seq INTEGER NOT NULL,
-  parked INTEGER NOT NULL DEFAULT 0,
-  UNIQUE (origin, seq)
+  parked INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS _sync_received_parked ON _sync_received (tbl, pk) WHERE parked = 1;
 CREATE TABLE IF NOT EXISTS _sync_origins (
   origin TEXT PRIMARY KEY NOT NULL,
   contiguous_seq INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS _sync_pending (
+  origin TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  PRIMARY KEY (origin, seq)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS _sync_rows (
   tbl TEXT NOT NULL,

@@ -1,6 +1,7 @@
 // Merger: applies changes from other replicas (see merger.h).
 #include <map>
 #include <set>
+#include <unordered_map>
 
 #include "liaison/capture.h"
 #include "liaison/json.h"
@@ -23,8 +24,13 @@ struct Merger::State {
   std::optional<ChangeRows> codec;
   std::map<std::string, TableInfo> tables;
   std::map<std::string, Stmt> stmts;  // by SQL text
-  std::set<std::string> origins;      // touched: their contiguous prefix may advance
+  std::unordered_map<std::string, Stmt*> writes;  // by kind, table and columns
+  // origin -> highest seq with every change 1..seq recorded (from _sync_origins,
+  // advanced in memory, written back at Commit). Changes past a gap are listed in
+  // _sync_pending until the gap fills.
+  std::map<std::string, std::int64_t> contiguous;
   std::uint64_t max_hlc = 0;
+  std::int64_t parked_count = 0;  // updates waiting in _sync_received for their insert
   ApplyStats stats;
   bool committed = false;
 
@@ -69,6 +75,44 @@ struct Merger::State {
     return std::optional<std::map<std::string, Value>>(std::move(values));
   }
 
+  // The upsert ('I') or update ('U') of these columns of `table`, prepared once.
+  Result<Stmt*> WriteStatement(char kind, const std::string& table,
+                               const std::vector<ColumnValue>& columns) {
+    std::string key(1, kind);
+    key += table;
+    for (const auto& cv : columns) {
+      key += '\0';
+      key += cv.column;
+    }
+    auto hit = writes.find(key);
+    if (hit != writes.end()) {
+      hit->second->Reset();
+      return hit->second;
+    }
+    const std::string t = QuoteIdent(table);
+    std::string sql;
+    if (kind == 'I') {
+      std::string names = "id", marks = "?", sets;
+      for (const auto& cv : columns) {
+        names += ", " + QuoteIdent(cv.column);
+        marks += ", ?";
+        sets += (sets.empty() ? "" : ", ") + QuoteIdent(cv.column) + " = excluded." +
+                QuoteIdent(cv.column);
+      }
+      sql = "INSERT INTO " + t + "(" + names + ") VALUES(" + marks + ")";
+      sql += sets.empty() ? " ON CONFLICT(id) DO NOTHING" : " ON CONFLICT(id) DO UPDATE SET " + sets;
+    } else {
+      std::string sets;
+      for (const auto& cv : columns) {
+        sets += (sets.empty() ? "" : ", ") + QuoteIdent(cv.column) + " = ?";
+      }
+      sql = "UPDATE " + t + " SET " + sets + " WHERE id = ?";
+    }
+    LIAISON_ASSIGN_OR_RETURN(Stmt * stmt, Statement(sql));
+    writes.emplace(std::move(key), stmt);
+    return stmt;
+  }
+
   Status Write(const Change& c, const MergeOutcome& out) {
     const std::string t = QuoteIdent(c.table);
     switch (out.action) {
@@ -81,28 +125,14 @@ struct Merger::State {
         return stmt->Run();
       }
       case MergeOutcome::Action::kUpsert: {
-        std::string names = "id", marks = "?", sets;
-        for (const auto& cv : out.writes) {
-          names += ", " + QuoteIdent(cv.column);
-          marks += ", ?";
-          sets += (sets.empty() ? "" : ", ") + QuoteIdent(cv.column) + " = excluded." +
-                  QuoteIdent(cv.column);
-        }
-        std::string sql = "INSERT INTO " + t + "(" + names + ") VALUES(" + marks + ")";
-        sql += sets.empty() ? " ON CONFLICT(id) DO NOTHING" : " ON CONFLICT(id) DO UPDATE SET " + sets;
-        LIAISON_ASSIGN_OR_RETURN(Stmt * stmt, Statement(sql));
+        LIAISON_ASSIGN_OR_RETURN(Stmt * stmt, WriteStatement('I', c.table, out.writes));
         stmt->Bind(1, std::string_view(c.pk));
         int i = 2;
         for (const auto& cv : out.writes) stmt->Bind(i++, cv.value);
         return stmt->Run();
       }
       case MergeOutcome::Action::kUpdate: {
-        std::string sets;
-        for (const auto& cv : out.writes) {
-          sets += (sets.empty() ? "" : ", ") + QuoteIdent(cv.column) + " = ?";
-        }
-        LIAISON_ASSIGN_OR_RETURN(Stmt * stmt,
-                                 Statement("UPDATE " + t + " SET " + sets + " WHERE id = ?"));
+        LIAISON_ASSIGN_OR_RETURN(Stmt * stmt, WriteStatement('U', c.table, out.writes));
         int i = 1;
         for (const auto& cv : out.writes) stmt->Bind(i++, cv.value);
         stmt->Bind(i, std::string_view(c.pk));
@@ -154,8 +184,11 @@ struct Merger::State {
       park->Bind(1, pos);
       LIAISON_RETURN_IF_ERROR(park->Run());
       ++stats.parked;
+      ++parked_count;
     }
-    if (out.action == MergeOutcome::Action::kUpsert) return Unpark(c.table, c.pk, out.meta.epoch);
+    if (parked_count > 0 && c.op == ChangeOp::kInsert && out.meta.epoch == c.clock()) {
+      return Unpark(c.table, c.pk, out.meta.epoch);  // a new incarnation arrived
+    }
     return Status::Ok();
   }
 
@@ -182,34 +215,54 @@ struct Merger::State {
       clear->Bind(1, pos);
       LIAISON_RETURN_IF_ERROR(clear->Run());
       --stats.parked;
+      --parked_count;
       LIAISON_RETURN_IF_ERROR(MergeOne(parked, pos));
     }
     return Status::Ok();
   }
 
-  Status AdvanceOrigins() {
-    for (const auto& origin : origins) {
+  // Decides whether (origin, seq) is new, and records that it is known.
+  Result<bool> Admit(const std::string& origin, std::int64_t seq) {
+    auto it = contiguous.find(origin);
+    if (it == contiguous.end()) {
       LIAISON_ASSIGN_OR_RETURN(
           Stmt * known,
           Statement("SELECT coalesce((SELECT contiguous_seq FROM _sync_origins WHERE origin = ?), 0)"));
       known->Bind(1, std::string_view(origin));
       LIAISON_ASSIGN_OR_RETURN(bool row, known->Step());
-      std::int64_t next = row ? known->Int(0) : 0;
+      std::int64_t value = row ? known->Int(0) : 0;
       known->Reset();
+      it = contiguous.emplace(origin, value).first;
+    }
+    std::int64_t& prefix = it->second;
+    if (seq <= prefix) return false;
+    if (seq > prefix + 1) {
       LIAISON_ASSIGN_OR_RETURN(
-          Stmt * scan,
-          Statement("SELECT seq FROM _sync_received WHERE origin = ? AND seq > ? ORDER BY seq"));
-      scan->Bind(1, std::string_view(origin)).Bind(2, next);
-      for (;;) {
-        LIAISON_ASSIGN_OR_RETURN(bool more, scan->Step());
-        if (!more || scan->Int(0) != next + 1) break;
-        ++next;
-      }
-      scan->Reset();
+          Stmt * park, Statement("INSERT OR IGNORE INTO _sync_pending(origin, seq) VALUES(?, ?)"));
+      park->Bind(1, std::string_view(origin)).Bind(2, seq);
+      LIAISON_RETURN_IF_ERROR(park->Run());
+      return sqlite3_changes(db->raw()) > 0;
+    }
+    ++prefix;
+    // The gap may have closed: take up the pending changes that now follow on.
+    LIAISON_ASSIGN_OR_RETURN(
+        Stmt * next, Statement("DELETE FROM _sync_pending WHERE origin = ? AND seq = ?"));
+    for (;;) {
+      next->Reset();
+      next->Bind(1, std::string_view(origin)).Bind(2, prefix + 1);
+      LIAISON_RETURN_IF_ERROR(next->Run());
+      if (sqlite3_changes(db->raw()) == 0) break;
+      ++prefix;
+    }
+    return true;
+  }
+
+  Status SaveOrigins() {
+    for (const auto& [origin, seq] : contiguous) {
       LIAISON_ASSIGN_OR_RETURN(
           Stmt * save,
           Statement("INSERT OR REPLACE INTO _sync_origins(origin, contiguous_seq) VALUES(?, ?)"));
-      save->Bind(1, std::string_view(origin)).Bind(2, next);
+      save->Bind(1, std::string_view(origin)).Bind(2, seq);
       LIAISON_RETURN_IF_ERROR(save->Run());
     }
     return Status::Ok();
@@ -221,6 +274,7 @@ Merger::Merger(Merger&&) noexcept = default;
 
 Merger::~Merger() {
   if (state_ && !state_->committed) {
+    state_->writes.clear();
     state_->stmts.clear();
     state_->rows.reset();
     state_->codec.reset();
@@ -239,6 +293,8 @@ Result<Merger> Merger::Begin(Replica& replica) {
   LIAISON_RETURN_IF_ERROR(PrepareLocalLog(*s->db));
   LIAISON_ASSIGN_OR_RETURN(s->own_seq,
                            s->db->QueryInt("SELECT coalesce(max(seq), 0) FROM _sync_changes"));
+  LIAISON_ASSIGN_OR_RETURN(
+      s->parked_count, s->db->QueryInt("SELECT count(*) FROM _sync_received WHERE parked = 1"));
   LIAISON_ASSIGN_OR_RETURN(RowStore rows, RowStore::Prepare(*s->db));
   s->rows.emplace(std::move(rows));
   LIAISON_ASSIGN_OR_RETURN(ChangeRows codec, ChangeRows::Prepare(*s->db));
@@ -261,24 +317,25 @@ Status Merger::Apply(const Change& c) {
                               " claims to come from this replica, which never made it");
   }
   LIAISON_RETURN_IF_ERROR(s.Validate(c));
-  LIAISON_ASSIGN_OR_RETURN(std::optional<std::int64_t> pos, s.codec->Record(c, s.own_seq));
-  if (!pos) {
+  LIAISON_ASSIGN_OR_RETURN(bool fresh, s.Admit(c.origin, c.seq));
+  if (!fresh) {
     ++s.stats.duplicates;
     return Status::Ok();
   }
+  LIAISON_ASSIGN_OR_RETURN(std::int64_t pos, s.codec->Record(c, s.own_seq));
   ++s.stats.applied;
-  s.origins.insert(c.origin);
   if (c.hlc > s.max_hlc) s.max_hlc = c.hlc;
-  return s.MergeOne(c, *pos).WithContext("merge " + c.table + " " + c.pk);
+  return s.MergeOne(c, pos).WithContext("merge " + c.table + " " + c.pk);
 }
 
 Status Merger::Commit() {
   State& s = *state_;
-  LIAISON_RETURN_IF_ERROR(s.AdvanceOrigins());
+  LIAISON_RETURN_IF_ERROR(s.SaveOrigins());
   LIAISON_ASSIGN_OR_RETURN(
       Stmt * clock, s.Statement("UPDATE _sync_replica SET received_hlc = max(received_hlc, ?)"));
   clock->Bind(1, static_cast<std::int64_t>(s.max_hlc));
   LIAISON_RETURN_IF_ERROR(clock->Run());
+  s.writes.clear();
   s.stmts.clear();
   s.rows.reset();
   s.codec.reset();

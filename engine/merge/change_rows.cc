@@ -10,7 +10,7 @@ namespace liaison::merge_internal {
 Result<ChangeRows> ChangeRows::Prepare(Db& db) {
   LIAISON_ASSIGN_OR_RETURN(
       Stmt record,
-      db.Prepare("INSERT OR IGNORE INTO _sync_received(origin, seq, hlc, tbl, pk, op, vals, "
+      db.Prepare("INSERT INTO _sync_received(origin, seq, hlc, tbl, pk, op, vals, "
                  "epoch_hlc, epoch_origin, bases, own_seq) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
   LIAISON_ASSIGN_OR_RETURN(
       Stmt load, db.Prepare("SELECT origin, seq, hlc, tbl, pk, op, vals, epoch_hlc, epoch_origin, "
@@ -22,7 +22,7 @@ Result<ChangeRows> ChangeRows::Prepare(Db& db) {
   return ChangeRows(db, std::move(record), std::move(load), std::move(values), std::move(clocks));
 }
 
-Result<std::optional<std::int64_t>> ChangeRows::Record(const Change& c, std::int64_t own_seq) {
+Result<std::int64_t> ChangeRows::Record(const Change& c, std::int64_t own_seq) {
   record_.Reset();
   std::vector<ColumnValue> values;
   std::vector<std::pair<std::string, Clock>> bases;
@@ -50,8 +50,7 @@ Result<std::optional<std::int64_t>> ChangeRows::Record(const Change& c, std::int
   }
   record_.Bind(11, own_seq);
   LIAISON_RETURN_IF_ERROR(record_.Run());
-  if (sqlite3_changes(db_->raw()) == 0) return std::optional<std::int64_t>();
-  return std::optional<std::int64_t>(sqlite3_last_insert_rowid(db_->raw()));
+  return sqlite3_last_insert_rowid(db_->raw());
 }
 
 Result<Change> ChangeRows::Load(std::int64_t pos) {

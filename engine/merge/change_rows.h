@@ -17,8 +17,9 @@ class ChangeRows {
  public:
   static Result<ChangeRows> Prepare(Db& db);
 
-  // Records a change from another origin; nullopt when (origin, seq) is known already.
-  Result<std::optional<std::int64_t>> Record(const Change& change, std::int64_t own_seq);
+  // Records a change from another origin and returns its position (arrival order).
+  // REQUIRES: (origin, seq) is not recorded yet (the Merger's dedup decides).
+  Result<std::int64_t> Record(const Change& change, std::int64_t own_seq);
 
   // The received change at `pos`.
   Result<Change> Load(std::int64_t pos);

@@ -45,9 +45,17 @@ MergeOutcome MergeInsert(const RowState& row, const Change& change) {
       }
     }
   }
+  out.meta = RowMeta{k, false, {}, {}};
+  if (live) {
+    // Only the columns that differ are written: the row and its indexes stay put.
+    for (const auto& cv : change.values) {
+      if (ValueOf(row, cv.column) != cv.value) out.writes.push_back({cv.column, cv.value});
+    }
+    out.action = out.writes.empty() ? MergeOutcome::Action::kNone : MergeOutcome::Action::kUpdate;
+    return out;
+  }
   out.action = MergeOutcome::Action::kUpsert;
   for (const auto& cv : change.values) out.writes.push_back({cv.column, cv.value});
-  out.meta = RowMeta{k, false, {}, {}};
   return out;
 }
 

@@ -62,6 +62,7 @@ struct MergeOutcome {
   enum class Action { kNone, kUpsert, kUpdate, kDelete, kPark };
   Action action = Action::kNone;
   // kUpsert: the whole row (every column the change carried); kUpdate: columns to set.
+  // An insert that replaces a live incarnation is a kUpdate of the columns that differ.
   std::vector<ColumnValue> writes;
   RowMeta meta;  // the row's metadata after the change
   std::vector<Conflict> conflicts;
