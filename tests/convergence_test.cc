@@ -4,14 +4,12 @@
 // a full exchange every digest is equal, and every value that was overwritten by a
 // write that never saw it is in every replica's conflict journal.
 //
-// Cases per property: 400 by default (several thousand over the file);
-// LIAISON_SOAK=N runs N per property.
+// Cases: see tests/support/property_config.cc (LIAISON_PROPERTY_CASES=N for a soak).
 #include <gtest/gtest.h>
 #include <rapidcheck.h>
 #include <rapidcheck/gtest.h>
 
 #include <algorithm>
-#include <cstdlib>
 #include <map>
 #include <set>
 
@@ -21,14 +19,7 @@
 namespace liaison::testing {
 namespace {
 
-const bool kConfigured = [] {
-  const char* soak = std::getenv("LIAISON_SOAK");
-  std::string cases = soak ? soak : "400";
-  if (std::getenv("RC_PARAMS") == nullptr) {
-    setenv("RC_PARAMS", ("max_success=" + cases + " max_size=40").c_str(), 1);
-  }
-  return true;
-}();
+
 
 using ChangeId = std::pair<std::string, std::int64_t>;  // (origin, seq)
 
