@@ -47,6 +47,9 @@ Replica OpenReplica(const std::string& path);
 void RegisterInit(CLI::App& app);
 void RegisterDigest(CLI::App& app);
 void RegisterChanges(CLI::App& app);
+void RegisterExport(CLI::App& app);
+void RegisterImport(CLI::App& app);
+void RegisterVector(CLI::App& app);
 void RegisterDomainCommands(CLI::App& app);
 
 }  // namespace liaison::cli

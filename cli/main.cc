@@ -17,6 +17,9 @@ int main(int argc, char** argv) {
   RegisterInit(app);
   RegisterDigest(app);
   RegisterChanges(app);
+  RegisterExport(app);
+  RegisterImport(app);
+  RegisterVector(app);
   RegisterDomainCommands(app);
   try {
     app.parse(argc, argv);

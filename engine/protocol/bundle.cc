@@ -1,0 +1,375 @@
+// Bundle files: framing, trailer hash, streaming writer and reader, export and
+// import (see liaison/bundle.h and engine/protocol/BUNDLE.md).
+#include "liaison/bundle.h"
+
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+#include "liaison/hlc.h"
+
+namespace liaison {
+namespace {
+
+constexpr size_t kHashBytes = 32;
+constexpr std::uint32_t kTrailerBytes = 8 + kHashBytes;
+constexpr size_t kReadChunk = 64 * 1024;
+
+class Sha256 {
+ public:
+  Sha256() : ctx_(EVP_MD_CTX_new(), EVP_MD_CTX_free) {
+    EVP_DigestInit_ex(ctx_.get(), EVP_sha256(), nullptr);
+  }
+  void Update(const void* data, size_t size) { EVP_DigestUpdate(ctx_.get(), data, size); }
+  std::array<unsigned char, kHashBytes> Final() {
+    std::array<unsigned char, kHashBytes> md{};
+    unsigned int len = 0;
+    EVP_DigestFinal_ex(ctx_.get(), md.data(), &len);
+    return md;
+  }
+
+ private:
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx_;
+};
+
+void PutLe(std::string& out, std::uint64_t v, int bytes) {
+  for (int i = 0; i < bytes; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
+}
+
+std::uint64_t GetLe(const char* p, int bytes) {
+  std::uint64_t v = 0;
+  for (int i = 0; i < bytes; ++i) v |= std::uint64_t{static_cast<unsigned char>(p[i])} << (8 * i);
+  return v;
+}
+
+}  // namespace
+
+// ---- Writer
+
+struct BundleWriter::State {
+  std::ostream* out = nullptr;
+  Sha256 hash;
+  std::int64_t records = 0;
+  std::uint64_t bytes = 0;
+  bool finished = false;
+
+  Status Write(std::string_view bytes_out) {
+    hash.Update(bytes_out.data(), bytes_out.size());
+    out->write(bytes_out.data(), static_cast<std::streamsize>(bytes_out.size()));
+    if (!*out) return Status::IoError("write bundle: " + std::string(std::strerror(errno)));
+    bytes += bytes_out.size();
+    return Status::Ok();
+  }
+
+  Status WriteFrame(BundleFrame kind, std::string_view payload) {
+    if (payload.size() > kBundleMaxRecordBytes) {
+      return Status::InvalidArgument("record of " + std::to_string(payload.size()) +
+                                     " bytes exceeds the bundle record cap");
+    }
+    std::string head;
+    head.push_back(static_cast<char>(kind));
+    PutLe(head, payload.size(), 4);
+    LIAISON_RETURN_IF_ERROR(Write(head));
+    return Write(payload);
+  }
+};
+
+BundleWriter::BundleWriter(std::unique_ptr<State> state) : state_(std::move(state)) {}
+BundleWriter::BundleWriter(BundleWriter&&) noexcept = default;
+BundleWriter::~BundleWriter() = default;
+
+Result<BundleWriter> BundleWriter::Begin(std::ostream& out, const BundleHeader& header) {
+  auto s = std::make_unique<State>();
+  s->out = &out;
+  LIAISON_ASSIGN_OR_RETURN(std::string payload, EncodeHeaderPayload(header));
+  std::string start(kBundleMagic);
+  PutLe(start, kBundleFormatVersion, 4);
+  LIAISON_RETURN_IF_ERROR(s->Write(start));
+  LIAISON_RETURN_IF_ERROR(s->WriteFrame(BundleFrame::kHeader, payload));
+  return BundleWriter(std::move(s));
+}
+
+Status BundleWriter::Append(const Change& change) {
+  LIAISON_ASSIGN_OR_RETURN(std::string payload, EncodeChangePayload(change));
+  LIAISON_RETURN_IF_ERROR(state_->WriteFrame(BundleFrame::kChange, payload));
+  ++state_->records;
+  return Status::Ok();
+}
+
+Status BundleWriter::Finish() {
+  State& s = *state_;
+  if (s.finished) return Status::FailedPrecondition("bundle already finished");
+  std::string trailer;
+  trailer.push_back(static_cast<char>(BundleFrame::kTrailer));
+  PutLe(trailer, kTrailerBytes, 4);
+  PutLe(trailer, static_cast<std::uint64_t>(s.records), 8);
+  LIAISON_RETURN_IF_ERROR(s.Write(trailer));
+  auto md = s.hash.Final();
+  s.out->write(reinterpret_cast<const char*>(md.data()), md.size());
+  s.out->flush();
+  if (!*s.out) return Status::IoError("write bundle: " + std::string(std::strerror(errno)));
+  s.bytes += md.size();
+  s.finished = true;
+  return Status::Ok();
+}
+
+std::int64_t BundleWriter::records() const { return state_->records; }
+std::uint64_t BundleWriter::bytes() const { return state_->bytes; }
+
+// ---- Reader
+
+struct BundleReader::State {
+  std::istream* in = nullptr;
+  Sha256 hash;
+  BundleHeader header;
+  std::int64_t records = 0;
+  std::uint64_t offset = 0;  // bytes consumed
+  std::string buffer;        // the current frame's payload
+  bool done = false;
+
+  std::string Where() const {
+    return "record " + std::to_string(records + 1) + ", byte " + std::to_string(offset);
+  }
+  Status Truncated() const { return Status::Corruption("truncated bundle (" + Where() + ")"); }
+
+  // Reads exactly `n` bytes into `out` (appending), growing it only as bytes arrive.
+  Status ReadInto(std::string& out, size_t n, bool hashed = true) {
+    size_t start = out.size();
+    while (out.size() - start < n) {
+      size_t want = std::min(kReadChunk, n - (out.size() - start));
+      size_t had = out.size();
+      out.resize(had + want);
+      in->read(out.data() + had, static_cast<std::streamsize>(want));
+      size_t got = static_cast<size_t>(in->gcount());
+      out.resize(had + got);
+      if (hashed) hash.Update(out.data() + had, got);
+      offset += got;
+      if (got < want) return Truncated();
+    }
+    return Status::Ok();
+  }
+
+  // Reads one frame; its payload lands in `buffer`.
+  Result<BundleFrame> ReadFrame() {
+    std::string head;
+    LIAISON_RETURN_IF_ERROR(ReadInto(head, 5));
+    auto kind = static_cast<std::uint8_t>(head[0]);
+    std::uint64_t length = GetLe(head.data() + 1, 4);
+    if (kind < 0x01 || kind > 0x03) {
+      return Status::Corruption("corrupt bundle: record " + std::to_string(records + 1) +
+                                ": unknown frame kind " + std::to_string(kind));
+    }
+    if (length > kBundleMaxRecordBytes) {
+      return Status::Corruption("corrupt bundle: record " + std::to_string(records + 1) +
+                                ": length " + std::to_string(length) + " exceeds the " +
+                                std::to_string(kBundleMaxRecordBytes) + "-byte cap");
+    }
+    if (length == 0) {
+      return Status::Corruption("corrupt bundle: record " + std::to_string(records + 1) +
+                                ": empty frame");
+    }
+    auto frame = static_cast<BundleFrame>(kind);
+    buffer.clear();
+    if (frame == BundleFrame::kTrailer) {
+      if (length != kTrailerBytes) {
+        return Status::Corruption("corrupt bundle: trailer length " + std::to_string(length));
+      }
+      LIAISON_RETURN_IF_ERROR(ReadInto(buffer, 8));
+      LIAISON_RETURN_IF_ERROR(ReadInto(buffer, kHashBytes, /*hashed=*/false));
+    } else {
+      LIAISON_RETURN_IF_ERROR(ReadInto(buffer, static_cast<size_t>(length)));
+    }
+    return frame;
+  }
+
+  Status VerifyTrailer() {
+    std::uint64_t count = GetLe(buffer.data(), 8);
+    auto md = hash.Final();
+    if (std::memcmp(md.data(), buffer.data() + 8, kHashBytes) != 0) {
+      return Status::Corruption("corrupt bundle: checksum mismatch");
+    }
+    if (count != static_cast<std::uint64_t>(records)) {
+      return Status::Corruption("corrupt bundle: trailer counts " + std::to_string(count) +
+                                " records, the file holds " + std::to_string(records));
+    }
+    char extra = 0;
+    if (in->read(&extra, 1); in->gcount() != 0) {
+      return Status::Corruption("corrupt bundle: bytes after the trailer");
+    }
+    return Status::Ok();
+  }
+};
+
+BundleReader::BundleReader(std::unique_ptr<State> state) : state_(std::move(state)) {}
+BundleReader::BundleReader(BundleReader&&) noexcept = default;
+BundleReader::~BundleReader() = default;
+
+Result<BundleReader> BundleReader::Begin(std::istream& in) {
+  auto s = std::make_unique<State>();
+  s->in = &in;
+  std::string start;
+  Status read = s->ReadInto(start, kBundleMagic.size() + 4);
+  std::string_view got_magic = std::string_view(start).substr(0, kBundleMagic.size());
+  if (start.empty()) return Status::Corruption("not a bundle (the file is empty)");
+  if (got_magic != kBundleMagic.substr(0, got_magic.size())) {
+    return Status::Corruption("not a bundle (no LIAISONB magic)");
+  }
+  if (!read.ok()) return Status::Corruption("truncated bundle (in the file header)");
+  std::uint64_t version = GetLe(start.data() + kBundleMagic.size(), 4);
+  if (version > kBundleFormatVersion) {
+    return Status::FailedPrecondition("bundle format version " + std::to_string(version) +
+                                      " is newer than this liaison supports (" +
+                                      std::to_string(kBundleFormatVersion) + ")");
+  }
+  if (version == 0) return Status::Corruption("corrupt bundle: format version 0");
+  LIAISON_ASSIGN_OR_RETURN(BundleFrame frame, s->ReadFrame());
+  if (frame != BundleFrame::kHeader) {
+    return Status::Corruption("corrupt bundle: the first frame is not the header");
+  }
+  auto header = DecodeHeaderPayload(s->buffer);
+  if (!header.ok()) return header.status().WithContext("corrupt bundle: header");
+  s->header = std::move(header).value();
+  return BundleReader(std::move(s));
+}
+
+const BundleHeader& BundleReader::header() const { return state_->header; }
+std::int64_t BundleReader::records() const { return state_->records; }
+std::uint64_t BundleReader::bytes() const { return state_->offset; }
+
+Result<std::optional<Change>> BundleReader::Next() {
+  State& s = *state_;
+  if (s.done) return std::optional<Change>();
+  LIAISON_ASSIGN_OR_RETURN(BundleFrame frame, s.ReadFrame());
+  if (frame == BundleFrame::kTrailer) {
+    LIAISON_RETURN_IF_ERROR(s.VerifyTrailer());
+    s.done = true;
+    return std::optional<Change>();
+  }
+  if (frame != BundleFrame::kChange) {
+    return Status::Corruption("corrupt bundle: record " + std::to_string(s.records + 1) +
+                              ": a second header");
+  }
+  auto change = DecodeChangePayload(s.buffer);
+  if (!change.ok()) {
+    return change.status().WithContext("corrupt bundle: record " + std::to_string(s.records + 1));
+  }
+  ++s.records;
+  return std::optional<Change>(std::move(change).value());
+}
+
+// ---- Files
+
+namespace {
+
+Result<std::ifstream> OpenForRead(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::IoError("open: " + std::string(std::strerror(errno)));
+  return in;
+}
+
+Status SyncFile(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY);
+  if (fd < 0) return Status::IoError("open " + path + ": " + std::strerror(errno));
+  int rc = ::fsync(fd);
+  ::close(fd);
+  if (rc != 0) return Status::IoError("fsync " + path + ": " + std::strerror(errno));
+  return Status::Ok();
+}
+
+// Reads the whole bundle at `path`, calling `each` on every change.
+template <typename Fn>
+Result<BundleSummary> ReadBundle(const std::string& path, Fn&& each) {
+  LIAISON_ASSIGN_OR_RETURN(std::ifstream in, OpenForRead(path));
+  LIAISON_ASSIGN_OR_RETURN(BundleReader reader, BundleReader::Begin(in));
+  for (;;) {
+    LIAISON_ASSIGN_OR_RETURN(std::optional<Change> change, reader.Next());
+    if (!change) break;
+    LIAISON_RETURN_IF_ERROR(each(*change));
+  }
+  return BundleSummary{reader.header(), reader.records(), reader.bytes()};
+}
+
+}  // namespace
+
+Result<BundleSummary> VerifyBundle(const std::string& path) {
+  return ReadBundle(path, [](const Change&) { return Status::Ok(); });
+}
+
+Result<ExportStats> ExportBundle(Replica& replica, const std::string& path,
+                                 const VersionVector& since) {
+  const std::string tmp = path + ".tmp-" + std::to_string(::getpid());
+  auto fail = [&](const Status& s) {
+    std::error_code ec;
+    std::filesystem::remove(tmp, ec);
+    return s;
+  };
+  BundleHeader header{replica.info().replica_id.value(),
+                      replica.info().office_id.value(),
+                      replica.info().role,
+                      static_cast<std::uint32_t>(replica.info().schema_version),
+                      WallMillis(),
+                      since};
+  ExportStats stats;
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) return Status::IoError("create " + tmp + ": " + std::strerror(errno));
+    auto writer = BundleWriter::Begin(out, header);
+    if (!writer.ok()) return fail(writer.status());
+    auto reader = ChangeReader::Open(replica, since);
+    if (!reader.ok()) return fail(reader.status());
+    for (;;) {
+      auto change = reader->Next();
+      if (!change.ok()) return fail(change.status());
+      if (!change.value()) break;
+      Status appended = writer->Append(**change);
+      if (!appended.ok()) {
+        return fail(appended.WithContext("change " + change.value()->origin + ":" +
+                                         std::to_string(change.value()->seq)));
+      }
+    }
+    if (Status s = writer->Finish(); !s.ok()) return fail(s);
+    out.close();
+    if (!out) return fail(Status::IoError("close " + tmp + ": " + std::strerror(errno)));
+    stats = {writer->records(), writer->bytes()};
+  }
+  if (Status s = SyncFile(tmp); !s.ok()) return fail(s);
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) return fail(Status::IoError("rename " + tmp + " to " + path + ": " + ec.message()));
+  std::string dir = std::filesystem::path(path).parent_path().string();
+  (void)SyncFile(dir.empty() ? "." : dir);  // best effort: the file itself is durable
+  return stats;
+}
+
+Result<ApplyStats> ImportBundle(Replica& replica, const std::string& path) {
+  // Pass 1: verify everything, store nothing.
+  LIAISON_ASSIGN_OR_RETURN(BundleSummary summary, VerifyBundle(path));
+  if (summary.header.schema_version > static_cast<std::uint32_t>(replica.info().schema_version)) {
+    return Status::FailedPrecondition(
+        "bundle made with schema version " + std::to_string(summary.header.schema_version) +
+        ", this replica has " + std::to_string(replica.info().schema_version) +
+        ": upgrade liaison first");
+  }
+  // Pass 2: apply in one transaction; commit only once the trailer verified again.
+  LIAISON_ASSIGN_OR_RETURN(Merger merger, Merger::Begin(replica));
+  std::int64_t n = 0;
+  LIAISON_ASSIGN_OR_RETURN(BundleSummary again, ReadBundle(path, [&](const Change& c) {
+                             ++n;
+                             return merger.Apply(c).WithContext("record " + std::to_string(n) +
+                                                                " (" + c.origin + ":" +
+                                                                std::to_string(c.seq) + ")");
+                           }));
+  if (again.records != summary.records || !(again.header == summary.header)) {
+    return Status::Corruption("bundle changed while it was being imported");
+  }
+  ApplyStats stats = merger.stats();
+  LIAISON_RETURN_IF_ERROR(merger.Commit());
+  return stats;
+}
+
+}  // namespace liaison
