@@ -47,6 +47,7 @@ Replica OpenReplica(const std::string& path);
 void RegisterInit(CLI::App& app);
 void RegisterDigest(CLI::App& app);
 void RegisterChanges(CLI::App& app);
+void RegisterConflicts(CLI::App& app);
 void RegisterExport(CLI::App& app);
 void RegisterImport(CLI::App& app);
 void RegisterVector(CLI::App& app);

@@ -37,6 +37,8 @@ std::size_t DisplayWidth(const std::string& s) {
   return width;
 }
 
+}  // namespace
+
 void PrintTable(const std::vector<std::string>& header,
                 const std::vector<std::vector<std::string>>& rows) {
   std::vector<std::size_t> widths(header.size());
@@ -57,8 +59,6 @@ void PrintTable(const std::vector<std::string>& header,
   print(header);
   for (const auto& row : rows) print(row);
 }
-
-}  // namespace
 
 void RunList(const TableSpec& spec, const Inputs& in, const std::string& db_path, bool json) {
   Replica replica = OpenReplica(db_path);

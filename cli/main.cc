@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   RegisterInit(app);
   RegisterDigest(app);
   RegisterChanges(app);
+  RegisterConflicts(app);
   RegisterExport(app);
   RegisterImport(app);
   RegisterVector(app);

@@ -115,6 +115,11 @@ CLI::App* RegisterRecordCommand(CLI::App& app, TableSpec spec);
 // The row `id` of `table`, or nothing when there is none.
 std::optional<Row> LoadRow(Db& db, const std::string& table, const std::string& id);
 
+// Prints `rows` under `header` as columns aligned for a terminal (wide characters
+// count twice), two spaces apart (listing.cc).
+void PrintTable(const std::vector<std::string>& header,
+                const std::vector<std::vector<std::string>>& rows);
+
 // Prints the rows of `spec.table` that match the given filters (listing.cc).
 void RunList(const TableSpec& spec, const Inputs& inputs, const std::string& db_path, bool json);
 
