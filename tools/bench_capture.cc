@@ -133,7 +133,7 @@ int Run(int rows_wanted, int repeat) {
       ratio2.push_back(c / p);
       seal.push_back(Seconds([&] { Check(SealChanges(captured.handle()), "seal"); }));
       const auto logged = Must(
-          captured.handle().QueryInt("SELECT count(*) FROM _sync_changes WHERE vals IS NOT NULL"),
+          captured.handle().QueryInt("SELECT count(*) FROM _sync_sealed"),
           "count sealed");
       if (logged != static_cast<std::int64_t>(rows.size())) {
         std::fprintf(stderr, "bench_capture: sealed %lld of %zu inserts\n",

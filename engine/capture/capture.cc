@@ -80,6 +80,10 @@ CREATE TABLE IF NOT EXISTS _sync_changes (
   epoch_origin TEXT,
   bases TEXT
 );
+CREATE TABLE IF NOT EXISTS _sync_sealed (
+  seq INTEGER PRIMARY KEY,
+  vals TEXT
+);
 CREATE TABLE IF NOT EXISTS _sync_received (
   pos INTEGER PRIMARY KEY,
   origin TEXT NOT NULL,

@@ -94,6 +94,17 @@ Result<std::vector<ColumnValue>> ParseColumnValues(Db& db, std::string_view json
   return out;
 }
 
+Status CollectTouchedRows(Db& db, std::int64_t after) {
+  LIAISON_RETURN_IF_ERROR(
+      db.Exec("CREATE TEMP TABLE IF NOT EXISTS _sync_touched (tbl TEXT NOT NULL, pk TEXT NOT NULL, "
+              "PRIMARY KEY (tbl, pk)) WITHOUT ROWID; DELETE FROM temp._sync_touched;"));
+  LIAISON_ASSIGN_OR_RETURN(
+      Stmt collect, db.Prepare("INSERT OR IGNORE INTO temp._sync_touched(tbl, pk) SELECT tbl, pk "
+                               "FROM _sync_changes WHERE seq > ? AND op <> 'I'"));
+  collect.Bind(1, after);
+  return collect.Run();
+}
+
 Status SealChanges(Db& db) {
   LIAISON_ASSIGN_OR_RETURN(Transaction txn, Transaction::BeginOrJoin(db));
   LIAISON_ASSIGN_OR_RETURN(std::int64_t sealed, db.QueryInt("SELECT sealed_seq FROM _sync_replica"));
@@ -101,9 +112,33 @@ Status SealChanges(Db& db) {
                            db.QueryInt("SELECT coalesce(max(seq), 0) FROM _sync_changes"));
   if (last <= sealed) return Status::Ok();
 
-  LIAISON_ASSIGN_OR_RETURN(Stmt scan, db.Prepare("SELECT seq, tbl, pk, op, old FROM _sync_changes "
-                                                 "WHERE seq > ? ORDER BY seq DESC"));
-  LIAISON_ASSIGN_OR_RETURN(Stmt fill, db.Prepare("UPDATE _sync_changes SET vals = ? WHERE seq = ?"));
+  // Inserts of rows that nothing changed since take their values from the row, in
+  // one statement per table; the others are rebuilt one by one below.
+  LIAISON_RETURN_IF_ERROR(CollectTouchedRows(db, sealed));
+  LIAISON_ASSIGN_OR_RETURN(std::vector<TableInfo> tables, ReplicatedTables(db));
+  for (const auto& table : tables) {
+    std::string row_json = "json_object(";
+    for (const auto& column : table.ValueColumns()) {
+      if (row_json.size() > 12) row_json += ", ";
+      row_json += "'" + column + "', r." + QuoteIdent(column);
+    }
+    row_json += ")";
+    LIAISON_ASSIGN_OR_RETURN(
+        Stmt bulk,
+        db.Prepare("INSERT INTO _sync_sealed(seq, vals) SELECT c.seq, " + row_json + " FROM "
+                   "_sync_changes c JOIN " + QuoteIdent(table.name) +
+                   " AS r ON r.id = c.pk WHERE c.seq > ? AND c.op = 'I' AND c.tbl = ? "
+                   "AND NOT EXISTS (SELECT 1 FROM temp._sync_touched t WHERE t.tbl = "
+                   "c.tbl AND t.pk = c.pk) ORDER BY c.seq"));
+    bulk.Bind(1, sealed).Bind(2, std::string_view(table.name));
+    LIAISON_RETURN_IF_ERROR(bulk.Run());
+  }
+  LIAISON_ASSIGN_OR_RETURN(
+      Stmt scan, db.Prepare("SELECT c.seq, c.tbl, c.pk, c.op, c.old FROM _sync_changes c JOIN "
+                            "temp._sync_touched t ON t.tbl = c.tbl AND t.pk = c.pk WHERE "
+                            "c.seq > ? ORDER BY c.seq DESC"));
+  LIAISON_ASSIGN_OR_RETURN(
+      Stmt fill, db.Prepare("INSERT OR REPLACE INTO _sync_sealed(vals, seq) VALUES(?, ?)"));
   RowReader reader(db);
   // Walking backwards, the overlay of a row holds, per column, the value replaced by
   // the earliest later change: that is the value the insert wrote.
@@ -141,8 +176,10 @@ Status SealChanges(Db& db) {
 
 Result<std::vector<LocalChange>> ReadLocalChanges(Db& db, Seq after, std::int64_t limit) {
   LIAISON_RETURN_IF_ERROR(SealChanges(db));
-  LIAISON_ASSIGN_OR_RETURN(Stmt stmt, db.Prepare("SELECT seq, hlc, tbl, pk, op, vals, old FROM "
-                                                 "_sync_changes WHERE seq > ? ORDER BY seq LIMIT ?"));
+  LIAISON_ASSIGN_OR_RETURN(
+      Stmt stmt, db.Prepare("SELECT c.seq, c.hlc, c.tbl, c.pk, c.op, coalesce(c.vals, s.vals), "
+                            "c.old FROM _sync_changes c LEFT JOIN _sync_sealed s ON s.seq = "
+                            "c.seq WHERE c.seq > ? ORDER BY c.seq LIMIT ?"));
   stmt.Bind(1, after.value()).Bind(2, limit);
   std::vector<LocalChange> out;
   for (;;) {

@@ -66,8 +66,10 @@ Result<ChangeReader> ChangeReader::Open(Replica& replica, const VersionVector& s
   LIAISON_ASSIGN_OR_RETURN(ChangeRows codec, ChangeRows::Prepare(*st.db));
   st.codec.emplace(std::move(codec));
   LIAISON_ASSIGN_OR_RETURN(
-      st.own, st.db->Prepare("SELECT ?, seq, hlc, tbl, pk, op, vals, epoch_hlc, epoch_origin, "
-                             "bases FROM _sync_changes WHERE seq > ? ORDER BY seq"));
+      st.own, st.db->Prepare("SELECT ?, c.seq, c.hlc, c.tbl, c.pk, c.op, coalesce(c.vals, s.vals), "
+                             "c.epoch_hlc, c.epoch_origin, c.bases FROM _sync_changes c LEFT "
+                             "JOIN _sync_sealed s ON s.seq = c.seq WHERE c.seq > ? ORDER BY "
+                             "c.seq"));
   auto own_since = since.find(st.self);
   st.own.Bind(1, std::string_view(st.self))
       .Bind(2, own_since == since.end() ? std::int64_t{0} : own_since->second);

@@ -43,6 +43,11 @@ struct LocalChange {
 // Fills in the values of inserts logged since the last seal, in one transaction.
 Status SealChanges(Db& db);
 
+// Lists in the temporary table `temp._sync_touched (tbl, pk)` the rows that own
+// changes with seq > `after` updated or deleted: the rows whose inserts cannot be
+// sealed or folded in bulk.
+Status CollectTouchedRows(Db& db, std::int64_t after);
+
 // Own changes with seq > `after`, at most `limit`, in seq order. Seals first.
 Result<std::vector<LocalChange>> ReadLocalChanges(Db& db, Seq after, std::int64_t limit);
 
