@@ -1,24 +1,37 @@
-// bench_merge: what merging costs, against plain SQLite inserts of the same rows.
+// bench_merge: what importing a bundle costs, against plain SQLite inserts of the
+// same rows.
 //
-//   1. New rows: a replica imports the changes of N new activity rows made on another
-//      replica (every change recorded in the relay log, merged, row metadata kept).
-//   2. Conflict path: the same changes into a replica that already holds every row,
+//   1. New rows: a replica imports a bundle of N new activity rows made on another
+//      replica (verified, every change recorded in the relay log, merged, row
+//      metadata kept, one transaction).
+//   2. Conflict path: the same bundle into a replica that already holds every row,
 //      with older, different values (each row replaced, two columns journaled).
 //   Baseline: one prepared INSERT per row into an identical table without capture,
-//   in a plain SQLite file (the same work an import does per row, minus merging).
+//   in a plain SQLite file.
+//   3. Size: bundle bytes per row next to SQLite's session changeset of the same rows.
+//   4. Memory: a bundle of --big rows (default 1,000,000; 0 skips) imported in a child
+//      process, whose peak resident memory is reported (target under 200 MiB).
 //
-// Each measure runs --repeat times on fresh files, alternating which goes first; the
-// table shows the median rate as a share of the baseline (higher is better) and the
-// CPU-time share. Targets: new rows >= 50%, conflict path >= 25%.
+// Each of 1 and 2 runs --repeat times on fresh files, alternating which goes first;
+// the table shows the median rate as a share of the baseline (higher is better) and
+// the CPU-time share. Targets: new rows >= 50%, conflict path >= 25%.
 //
-// Usage: bench_merge [--rows N] [--repeat K]   (defaults: 100000 rows, 5 repeats)
+// Usage: bench_merge [--rows N] [--repeat K] [--big N]
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <string>
 #include <vector>
 
+#define SQLITE_ENABLE_SESSION 1
+#define SQLITE_ENABLE_PREUPDATE_HOOK 1
+#include <sqlite3.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include "bench_support.h"
+#include "liaison/bundle.h"
 #include "liaison/merger.h"
 
 namespace liaison {
@@ -38,30 +51,81 @@ void Insert(Db& db, const std::string& table, const std::vector<ActivityRow>& ro
   Check(db.Exec("COMMIT"), "commit");
 }
 
-std::vector<Change> ReadAll(Replica& replica) {
-  ChangeReader reader = Must(ChangeReader::Open(replica, {}), "open reader");
-  std::vector<Change> out;
-  for (;;) {
-    std::optional<Change> c = Must(reader.Next(), "read");
-    if (!c) break;
-    out.push_back(std::move(*c));
+// The size of SQLite's session changeset for inserting `rows` into a plain table.
+size_t SessionChangesetBytes(const std::vector<ActivityRow>& rows) {
+  ScratchDir dir;
+  Target plain = NewPlain(dir);
+  sqlite3_session* session = nullptr;
+  if (sqlite3session_create(plain.db.raw(), "main", &session) != SQLITE_OK ||
+      sqlite3session_attach(session, "bench_plain") != SQLITE_OK) {
+    std::fprintf(stderr, "bench_merge: this SQLite has no session extension\n");
+    std::exit(1);
   }
-  return out;
+  Insert(plain.db, plain.table, rows);
+  int size = 0;
+  void* changeset = nullptr;
+  if (sqlite3session_changeset(session, &size, &changeset) != SQLITE_OK) {
+    std::fprintf(stderr, "bench_merge: sqlite3session_changeset failed\n");
+    std::exit(1);
+  }
+  sqlite3_free(changeset);
+  sqlite3session_delete(session);
+  return static_cast<size_t>(size);
 }
 
-ApplyStats Apply(Replica& replica, const std::vector<Change>& changes) {
-  Merger merger = Must(Merger::Begin(replica), "begin merge");
-  for (const auto& c : changes) Check(merger.Apply(c), "apply");
-  ApplyStats stats = merger.stats();
-  Check(merger.Commit(), "commit merge");
-  return stats;
+size_t PayloadBytes(const std::vector<ActivityRow>& rows) {
+  size_t n = 0;
+  for (const auto& r : rows) {
+    n += r.id.size() + r.owner.size() + r.kind.size() + r.held_on.size() + r.title.size() +
+         r.summary.size() + r.group_id.size() + r.office_id.size();
+  }
+  return n;
+}
+
+ApplyStats Import(Replica& replica, const std::string& bundle) {
+  return Must(ImportBundle(replica, bundle), "import bundle");
+}
+
+// Imports `bundle` into a fresh replica in a child process; returns its peak RSS.
+double ImportInChild(const std::string& bundle, const std::string& target) {
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    Replica replica = Must(Replica::Create(target, OfficeId("city"), Role::kHub), "create");
+    ApplyStats stats = Import(replica, bundle);
+    ::_exit(stats.applied > 0 ? 0 : 3);
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    std::fprintf(stderr, "bench_merge: the import child failed\n");
+    std::exit(1);
+  }
+  rusage usage{};
+  getrusage(RUSAGE_CHILDREN, &usage);
+  return static_cast<double>(usage.ru_maxrss) / 1024.0;
+}
+
+void BigImport(int big) {
+  ScratchDir dir;
+  const std::string bundle = dir.File("big.bundle");
+  {
+    Target source = NewCaptured(dir, "big-source.db");
+    const std::vector<ActivityRow> rows = MakeRows(big, 7);
+    Insert(source.handle(), "activities", rows);
+    Must(ExportBundle(*source.replica, bundle, {}), "export big bundle");
+  }
+  double secs = 0, rss = 0;
+  secs = Seconds([&] { rss = ImportInChild(bundle, dir.File("big-target.db")); });
+  std::printf("\n4. a bundle of %d rows imported in %.1f s (%.0f rows/s); peak RSS of the "
+              "importing process: %.0f MiB (target < 200 MiB)\n",
+              big, secs, big / secs, rss);
 }
 
 struct Measure {
   std::vector<double> share, cpu_share, rate;
 };
 
-int Run(int n, int repeat) {
+int Run(int n, int repeat, int big) {
   const std::vector<ActivityRow> rows = MakeRows(n);
   std::vector<ActivityRow> older = rows;  // same ids, other values
   for (auto& r : older) {
@@ -74,7 +138,8 @@ int Run(int n, int repeat) {
   Insert(stale.handle(), "activities", older);
   Target source = NewCaptured(source_dir, "source.db");
   Insert(source.handle(), "activities", rows);
-  const std::vector<Change> changes = ReadAll(*source.replica);
+  const std::string bundle = source_dir.File("rows.bundle");
+  const ExportStats exported = Must(ExportBundle(*source.replica, bundle, {}), "export bundle");
 
   Measure fresh, conflict;
   std::vector<double> baseline;
@@ -94,9 +159,9 @@ int Run(int n, int repeat) {
       pc = last_cpu_seconds;
     };
     auto run_merges = [&] {
-      f = Seconds([&] { Apply(*target.replica, changes); });
+      f = Seconds([&] { Import(*target.replica, bundle); });
       fc = last_cpu_seconds;
-      c = Seconds([&] { journaled = Apply(conflicted, changes).conflicts; });
+      c = Seconds([&] { journaled = Import(conflicted, bundle).conflicts; });
       cc = last_cpu_seconds;
     };
     if (i % 2 == 0) {
@@ -114,7 +179,8 @@ int Run(int n, int repeat) {
     conflict.cpu_share.push_back(pc / cc);
     conflict.rate.push_back(n / c);
   }
-  std::printf("Merge cost: %d activity rows, %d runs, fresh files each run\n\n", n, repeat);
+  std::printf("Bundle import cost: %d activity rows, %d runs, fresh files each run\n\n", n,
+              repeat);
   std::printf("%-38s %10s %9s %9s %9s %9s\n", "measure", "rows/s", "share", "min", "max",
               "CPU share");
   std::printf("%-38s %10.0f\n", "plain prepared INSERT (baseline)", Summarize(baseline).median);
@@ -127,7 +193,12 @@ int Run(int n, int repeat) {
   line("2. conflict path (target >= 25%)", conflict);
   std::printf("\nconflicts journaled on the conflict path: %lld (%.1f per row)\n",
               static_cast<long long>(journaled), static_cast<double>(journaled) / n);
-  std::printf("peak RSS: %.0f MiB\n", PeakRssMiB());
+  const size_t session = SessionChangesetBytes(rows);
+  std::printf("\n3. bytes per changed row: bundle %.0f, SQLite session changeset %.0f "
+              "(payload %.0f)\n",
+              static_cast<double>(exported.bytes) / n, static_cast<double>(session) / n,
+              static_cast<double>(PayloadBytes(rows)) / n);
+  if (big > 0) BigImport(big);
   return 0;
 }
 
@@ -135,20 +206,22 @@ int Run(int n, int repeat) {
 }  // namespace liaison
 
 int main(int argc, char** argv) {
-  int rows = 100000, repeat = 5;
+  int rows = 100000, repeat = 5, big = 1000000;
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--rows") == 0 && i + 1 < argc) {
       rows = std::atoi(argv[++i]);
     } else if (std::strcmp(argv[i], "--repeat") == 0 && i + 1 < argc) {
       repeat = std::atoi(argv[++i]);
+    } else if (std::strcmp(argv[i], "--big") == 0 && i + 1 < argc) {
+      big = std::atoi(argv[++i]);
     } else {
-      std::fprintf(stderr, "usage: bench_merge [--rows N] [--repeat K]\n");
+      std::fprintf(stderr, "usage: bench_merge [--rows N] [--repeat K] [--big N]\n");
       return 2;
     }
   }
-  if (rows <= 0 || repeat <= 0) {
+  if (rows <= 0 || repeat <= 0 || big < 0) {
     std::fprintf(stderr, "bench_merge: --rows and --repeat must be positive\n");
     return 2;
   }
-  return liaison::Run(rows, repeat);
+  return liaison::Run(rows, repeat, big);
 }

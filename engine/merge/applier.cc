@@ -325,7 +325,9 @@ Status Merger::Apply(const Change& c) {
   LIAISON_ASSIGN_OR_RETURN(std::int64_t pos, s.codec->Record(c, s.own_seq));
   ++s.stats.applied;
   if (c.hlc > s.max_hlc) s.max_hlc = c.hlc;
-  return s.MergeOne(c, pos).WithContext("merge " + c.table + " " + c.pk);
+  Status merged = s.MergeOne(c, pos);
+  if (!merged.ok()) return merged.WithContext("merge " + c.table + " " + c.pk);
+  return merged;
 }
 
 Status Merger::Commit() {

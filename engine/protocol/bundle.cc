@@ -347,25 +347,27 @@ Result<ExportStats> ExportBundle(Replica& replica, const std::string& path,
 }
 
 Result<ApplyStats> ImportBundle(Replica& replica, const std::string& path) {
-  // Pass 1: verify everything, store nothing.
-  LIAISON_ASSIGN_OR_RETURN(BundleSummary summary, VerifyBundle(path));
-  if (summary.header.schema_version > static_cast<std::uint32_t>(replica.info().schema_version)) {
+  // One pass, in one transaction: each record is decoded and merged as it is read,
+  // and the merge commits only after the trailer's count and hash check out. A bad
+  // record or trailer anywhere rolls the whole import back.
+  LIAISON_ASSIGN_OR_RETURN(std::ifstream in, OpenForRead(path));
+  LIAISON_ASSIGN_OR_RETURN(BundleReader reader, BundleReader::Begin(in));
+  const BundleHeader& header = reader.header();
+  if (header.schema_version > static_cast<std::uint32_t>(replica.info().schema_version)) {
     return Status::FailedPrecondition(
-        "bundle made with schema version " + std::to_string(summary.header.schema_version) +
+        "bundle made with schema version " + std::to_string(header.schema_version) +
         ", this replica has " + std::to_string(replica.info().schema_version) +
         ": upgrade liaison first");
   }
-  // Pass 2: apply in one transaction; commit only once the trailer verified again.
   LIAISON_ASSIGN_OR_RETURN(Merger merger, Merger::Begin(replica));
-  std::int64_t n = 0;
-  LIAISON_ASSIGN_OR_RETURN(BundleSummary again, ReadBundle(path, [&](const Change& c) {
-                             ++n;
-                             return merger.Apply(c).WithContext("record " + std::to_string(n) +
-                                                                " (" + c.origin + ":" +
-                                                                std::to_string(c.seq) + ")");
-                           }));
-  if (again.records != summary.records || !(again.header == summary.header)) {
-    return Status::Corruption("bundle changed while it was being imported");
+  for (std::int64_t n = 1;; ++n) {
+    LIAISON_ASSIGN_OR_RETURN(std::optional<Change> change, reader.Next());
+    if (!change) break;
+    Status applied = merger.Apply(*change);
+    if (!applied.ok()) {
+      return applied.WithContext("record " + std::to_string(n) + " (" + change->origin + ":" +
+                                 std::to_string(change->seq) + ")");
+    }
   }
   ApplyStats stats = merger.stats();
   LIAISON_RETURN_IF_ERROR(merger.Commit());

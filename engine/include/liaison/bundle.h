@@ -10,7 +10,8 @@
 //
 // ExportBundle and ImportBundle work on files. Export writes a temporary file and
 // renames it, so a failed export leaves nothing under the final name. Import reads
-// the file twice (verify, then apply through one Merger in one transaction) and
+// the file once, applying through one Merger in one transaction that commits only
+// after the trailer verified, and
 // changes nothing unless the whole bundle is sound and applies.
 //
 // Thread-safety: none; each object belongs to one thread, and the streams and the
