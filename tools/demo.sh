@@ -1,15 +1,13 @@
 #!/usr/bin/env bash
-# A walk through Liaison's domain commands: builds `liaison` when needed, then, in a
-# fresh demo-out/, creates the city office's hub replica and two office replicas
-# (Qingshan Town and Hexi Subdistrict), records a small deputy network in them and
-# shows what each holds, its change log and its digest.
+# A walk through Liaison: builds `liaison` when needed, then, in a fresh demo-out/,
+# creates the city office's hub replica and two office replicas (Qingshan Town and
+# Hexi Subdistrict). Reference data flows down from the hub and records flow up, as
+# change bundles (the way an office with no network syncs); the offices work offline
+# in between, one edit collides with the city office's, and the conflict journal
+# keeps the losing value. At the end every replica holds the same data.
 #
 #   tools/demo.sh                      build in build/, write demo-out/
 #   LIAISON_BUILD_DIR=out tools/demo.sh   use another build directory
-#
-# Reference data (offices, city deputies, criteria) flows down from the hub at the
-# nightly sync. Sync is not part of this demo, so each office replica records the
-# reference rows it needs itself; those rows are marked as such below.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -81,21 +79,15 @@ muni_group=$("$liaison" group add "${C[@]}" --office muni-1 \
   --attendee "$zhou_jun" --attendee "$liu_yang" >/dev/null
 step "recorded 4 offices, 4 criteria for 2026, 3 city deputies, 1 group, 1 activity"
 
+# ----------------------------------------------------------- reference data flows down
+section "Nightly sync, down: the hub's reference data reaches the offices by bundle"
+show export --db city.db --out city-1.bundle
+show import --db town-a.db city-1.bundle
+show import --db sub-b.db city-1.bundle
+
 # ------------------------------------------------------------- Qingshan Town (town-a)
 section "Qingshan Town (town-a): deputies, group, voters, links, activities"
 A=(--db town-a.db)
-step "reference rows (from the hub at the nightly sync; entered by hand here)"
-"$liaison" office add "${A[@]}" --id city --kind city \
-  --name "Lianhe City People's Congress Standing Committee (市人大常委会)" >/dev/null
-"$liaison" office add "${A[@]}" --id town-a --kind town --parent city \
-  --name "Qingshan Town (青山镇)" >/dev/null
-a_liu=$("$liaison" deputy add "${A[@]}" --name "Liu Yang (刘洋)" --level city --office city \
-  --sector manufacturing)
-a_c1=$("$liaison" criterion add "${A[@]}" --year 2026 --code A1 --max-points 20 \
-  --title "Deputy groups meet at least once a quarter, with logs and attendance")
-a_c2=$("$liaison" criterion add "${A[@]}" --year 2026 --code A2 --max-points 25 \
-  --title "Every town-level deputy links at least 10 voters across categories")
-
 step "the town's own records"
 zhang=$("$liaison" deputy add "${A[@]}" --name "Zhang Wei (张伟)" --level town --sector agriculture)
 wang=$("$liaison" deputy add "${A[@]}" --name "Wang Fang (王芳)" --level town --sector education)
@@ -122,8 +114,8 @@ zhu_hong|Zhu Hong (朱红)|woman|Dongshan village
 he_ping|He Ping (何平)|other|Qingshan market
 EOF
 
-"$liaison" link add "${A[@]}" --from "$a_liu" --to "$zhang" --started-on 2026-01-05 >/dev/null
-"$liaison" link add "${A[@]}" --from "$a_liu" --to "$wang" --started-on 2026-01-05 >/dev/null
+"$liaison" link add "${A[@]}" --from "$liu_yang" --to "$zhang" --started-on 2026-01-05 >/dev/null
+"$liaison" link add "${A[@]}" --from "$liu_yang" --to "$wang" --started-on 2026-01-05 >/dev/null
 for v in li_na zhao_qiang wu_min huang_lei he_ping; do
   "$liaison" link add "${A[@]}" --from "$zhang" --to "${voter[$v]}" --started-on 2026-01-10 \
     >/dev/null
@@ -166,9 +158,9 @@ lights=$("$liaison" commitment add "${A[@]}" --deputy "$zhang" --kind commitment
   --title "Weekend farmers' market" --due-on 2026-05-31 \
   --reason "The town has not approved the site yet" >/dev/null
 
-"$liaison" score add "${A[@]}" --office town-a --criterion "$a_c1" --assessment self \
+"$liaison" score add "${A[@]}" --office town-a --criterion "$crit_a1" --assessment self \
   --points 18 --assessor "Wang Fang (王芳)" --note "Four group meetings logged" >/dev/null
-"$liaison" score add "${A[@]}" --office town-a --criterion "$a_c2" --assessment self \
+"$liaison" score add "${A[@]}" --office town-a --criterion "$crit_a2" --assessment self \
   --points 17 --assessor "Wang Fang (王芳)" --note "Two deputies below 10 voters" >/dev/null
 "$liaison" case add "${A[@]}" --reported-on 2026-06-18 \
   --title "Green channel settles a land-use dispute (民情绿色通道化解土地纠纷)" \
@@ -180,14 +172,6 @@ step "commitments, a self-assessment and an exemplary case"
 # ---------------------------------------------------------- Hexi Subdistrict (sub-b)
 section "Hexi Subdistrict (sub-b): voter representatives instead of town deputies"
 B=(--db sub-b.db)
-step "reference rows (from the hub at the nightly sync; entered by hand here)"
-"$liaison" office add "${B[@]}" --id city --kind city \
-  --name "Lianhe City People's Congress Standing Committee (市人大常委会)" >/dev/null
-"$liaison" office add "${B[@]}" --id sub-b --kind subdistrict --parent city \
-  --name "Hexi Subdistrict (河西街道)" >/dev/null
-b_sun=$("$liaison" deputy add "${B[@]}" --name "Sun Li (孙丽)" --level city --office city \
-  --sector education)
-
 step "a subdistrict has no town-level deputies, so this is refused:"
 printf '$ liaison deputy add --db sub-b.db --name "Guo Hua (郭华)" --level town\n'
 "$liaison" deputy add "${B[@]}" --name "Guo Hua (郭华)" --level town || true
@@ -200,13 +184,13 @@ for spec in "Tang Yu (唐宇)|worker" "Feng Xia (冯霞)|woman" "Lin Tao (林涛
   "Gao Shan (高山)|other"; do
   b_voters+=("$("$liaison" voter add "${B[@]}" --name "${spec%|*}" --category "${spec#*|}")")
 done
-"$liaison" link add "${B[@]}" --from "$b_sun" --to "$rep" --started-on 2026-02-01 >/dev/null
+"$liaison" link add "${B[@]}" --from "$sun_li" --to "$rep" --started-on 2026-02-01 >/dev/null
 for v in "${b_voters[@]}"; do
   "$liaison" link add "${B[@]}" --from "$rep" --to "$v" --started-on 2026-02-03 >/dev/null
 done
 "$liaison" activity add "${B[@]}" --kind observation --held-on 2026-04-10 \
-  --title "Observation of the Hexi elderly canteen (老年食堂观摩)" --attendee "$b_sun" >/dev/null
-"$liaison" report add "${B[@]}" --deputy "$b_sun" --reported-on 2026-04-12 \
+  --title "Observation of the Hexi elderly canteen (老年食堂观摩)" --attendee "$sun_li" >/dev/null
+"$liaison" report add "${B[@]}" --deputy "$sun_li" --reported-on 2026-04-12 \
   --topic "Canteen prices for residents over 80" --status in_progress >/dev/null
 step "recorded 1 voter representative, 4 voters, 5 links, 1 activity, 1 report"
 
@@ -223,15 +207,41 @@ printf '$ liaison score add --db city.db --office sub-b --criterion A1 ... --poi
 "$liaison" score add "${C[@]}" --office sub-b --criterion "$crit_a1" --assessment city \
   --points 25 --assessor "Standing Committee inspection team" || true
 
+# ------------------------------------------------------------------ records flow up
+section "Nightly sync, up: each office exports what the hub has not seen"
+show export --db town-a.db --out town-a-1.bundle --since "$("$liaison" vector --db city.db)"
+show import --db city.db town-a-1.bundle
+show export --db sub-b.db --out sub-b-1.bundle --since "$("$liaison" vector --db city.db)"
+show import --db city.db sub-b-1.bundle
+
+# ------------------------------------------------------------------------ a conflict
+section "Offline edits that collide: the office and the city office edit one activity"
+road=$("$liaison" activity list --db city.db --json | grep -o '"id":"[0-9a-f]*","owner":"town-a","kind":"research"' |
+  sed 's/"id":"\([0-9a-f]*\)".*/\1/')
+show activity edit --db city.db --id "$road" \
+  --summary "Walked 6 km with 12 villagers; three sections need repair before the rains."
+sleep 0.01  # the town's edit comes a moment later, offline
+show activity edit --db town-a.db --id "$road" \
+  --summary "Walked 6 km with 12 villagers; sections 2, 5 and 7 need repair (report filed)."
+show export --db town-a.db --out town-a-2.bundle --since "$("$liaison" vector --db city.db)"
+show import --db city.db town-a-2.bundle
+step "the later edit wins; the city office's wording is kept in the conflict journal:"
+show conflicts --db city.db
+
+# ------------------------------------------------------------------ back down, converged
+section "Nightly sync, down again: the hub passes everything on"
+for db in town-a.db sub-b.db; do
+  show export --db city.db --out "for-$db.bundle" --since "$("$liaison" vector --db "$db")"
+  show import --db "$db" "for-$db.bundle"
+done
+
 # ------------------------------------------------------------------------- showing it
-for db in city.db town-a.db sub-b.db; do
-  section "What $db holds"
-  for cmd in office deputy group member voter link activity report commitment criterion \
-    score case; do
-    printf -- '-- %s list\n' "$cmd"
-    "$liaison" "$cmd" list --db "$db"
-    echo
-  done
+section "What the master copy (city.db) holds"
+for cmd in office deputy group member voter link activity report commitment criterion \
+  score case; do
+  printf -- '-- %s list\n' "$cmd"
+  "$liaison" "$cmd" list --db city.db
+  echo
 done
 
 section "A listing as JSON (liaison voter list --db sub-b.db --representative --json)"
@@ -240,13 +250,8 @@ section "A listing as JSON (liaison voter list --db sub-b.db --representative --
 section "Change log of sub-b.db (liaison changes)"
 "$liaison" changes --db sub-b.db
 
-for db in city.db town-a.db; do
-  section "Change log of $db (first 8 of $("$liaison" changes --db "$db" | wc -l) entries)"
-  "$liaison" changes --db "$db" | sed -n 1,8p
-done
-
 section "Digests (liaison digest): equal digests mean equal data"
 for db in city.db town-a.db sub-b.db; do
   printf '%-10s %s\n' "$db" "$("$liaison" digest --db "$db")"
 done
-printf '\nThe replicas are in %s/.\n' "$PWD"
+printf '\nThe replicas and bundles are in %s/.\n' "$PWD"
