@@ -44,15 +44,7 @@ void Stage(Db& db, const std::vector<ActivityRow>& rows) {
   Check(db.Exec("CREATE TEMP TABLE staging (id TEXT, owner TEXT, kind TEXT, held_on TEXT, "
                 "title TEXT, summary TEXT, group_id TEXT, office_id TEXT)"),
         "create staging");
-  Check(db.Exec("BEGIN"), "begin");
-  Stmt stmt = Must(db.Prepare(std::string("INSERT INTO temp.staging VALUES(?,?,?,?,?,?,?,?)")),
-                   "prepare staging");
-  for (const auto& r : rows) {
-    stmt.Reset();
-    BindRow(stmt, r);
-    Check(stmt.Run(), "stage");
-  }
-  Check(db.Exec("COMMIT"), "commit staging");
+  InsertRows(db, "temp.staging", rows);
 }
 
 double InsertSelect(Target& t) {
@@ -66,18 +58,7 @@ double InsertSelect(Target& t) {
 }
 
 double InsertEach(Target& t, const std::vector<ActivityRow>& rows) {
-  Db& db = t.handle();
-  return Seconds([&] {
-    Check(db.Exec("BEGIN IMMEDIATE"), "begin");
-    Stmt stmt = Must(db.Prepare("INSERT INTO " + t.table + kColumns + " VALUES(?,?,?,?,?,?,?,?)"),
-                     "prepare insert");
-    for (const auto& r : rows) {
-      stmt.Reset();
-      BindRow(stmt, r);
-      Check(stmt.Run(), "insert");
-    }
-    Check(db.Exec("COMMIT"), "commit");
-  });
+  return Seconds([&] { InsertRows(t.handle(), t.table, rows); });
 }
 
 int Run(int rows_wanted, int repeat) {

@@ -39,18 +39,6 @@ namespace {
 
 using namespace bench;
 
-void Insert(Db& db, const std::string& table, const std::vector<ActivityRow>& rows) {
-  Check(db.Exec("BEGIN IMMEDIATE"), "begin");
-  Stmt stmt = Must(db.Prepare("INSERT INTO " + table + kColumns + " VALUES(?,?,?,?,?,?,?,?)"),
-                   "prepare insert");
-  for (const auto& r : rows) {
-    stmt.Reset();
-    BindRow(stmt, r);
-    Check(stmt.Run(), "insert");
-  }
-  Check(db.Exec("COMMIT"), "commit");
-}
-
 // The size of SQLite's session changeset for inserting `rows` into a plain table.
 size_t SessionChangesetBytes(const std::vector<ActivityRow>& rows) {
   ScratchDir dir;
@@ -61,7 +49,7 @@ size_t SessionChangesetBytes(const std::vector<ActivityRow>& rows) {
     std::fprintf(stderr, "bench_merge: this SQLite has no session extension\n");
     std::exit(1);
   }
-  Insert(plain.db, plain.table, rows);
+  InsertRows(plain.db, plain.table, rows);
   int size = 0;
   void* changeset = nullptr;
   if (sqlite3session_changeset(session, &size, &changeset) != SQLITE_OK) {
@@ -111,7 +99,7 @@ void BigImport(int big) {
   {
     Target source = NewCaptured(dir, "big-source.db");
     const std::vector<ActivityRow> rows = MakeRows(big, 7);
-    Insert(source.handle(), "activities", rows);
+    InsertRows(source.handle(), "activities", rows);
     Must(ExportBundle(*source.replica, bundle, {}), "export big bundle");
   }
   double secs = 0, rss = 0;
@@ -135,9 +123,9 @@ int Run(int n, int repeat, int big) {
   ScratchDir source_dir;
   // The conflicting replica writes first, so that its values are older.
   Target stale = NewCaptured(source_dir, "stale.db");
-  Insert(stale.handle(), "activities", older);
+  InsertRows(stale.handle(), "activities", older);
   Target source = NewCaptured(source_dir, "source.db");
-  Insert(source.handle(), "activities", rows);
+  InsertRows(source.handle(), "activities", rows);
   const std::string bundle = source_dir.File("rows.bundle");
   const ExportStats exported = Must(ExportBundle(*source.replica, bundle, {}), "export bundle");
 
@@ -155,7 +143,7 @@ int Run(int n, int repeat, int big) {
     Check(PrepareLocalLog(conflicted.db()), "prepare the conflicting replica's log");
     double p = 0, pc = 0, f = 0, fc = 0, c = 0, cc = 0;
     auto run_plain = [&] {
-      p = Seconds([&] { Insert(plain.handle(), plain.table, rows); });
+      p = Seconds([&] { InsertRows(plain.handle(), plain.table, rows); });
       pc = last_cpu_seconds;
     };
     auto run_merges = [&] {

@@ -148,6 +148,18 @@ Stats Summarize(std::vector<double> v) {
 }
 
 
+void InsertRows(Db& db, const std::string& table, const std::vector<ActivityRow>& rows) {
+  Check(db.Exec("BEGIN IMMEDIATE"), "begin");
+  Stmt stmt = Must(db.Prepare("INSERT INTO " + table + kColumns + " VALUES(?,?,?,?,?,?,?,?)"),
+                   "prepare insert into " + table);
+  for (const auto& r : rows) {
+    stmt.Reset();
+    BindRow(stmt, r);
+    Check(stmt.Run(), "insert into " + table);
+  }
+  Check(db.Exec("COMMIT"), "commit");
+}
+
 double PeakRssMiB() {
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);

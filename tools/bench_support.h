@@ -57,6 +57,10 @@ Target NewPlain(const ScratchDir& dir);
 extern const char* const kColumns;
 void BindRow(Stmt& stmt, const ActivityRow& r);
 
+// Inserts `rows` into `table` (schema `main` or `temp`) with one prepared INSERT per
+// row, in one transaction.
+void InsertRows(Db& db, const std::string& table, const std::vector<ActivityRow>& rows);
+
 // Wall-clock seconds of `work`; its CPU seconds (user + system) go to
 // last_cpu_seconds. SQLite works on the calling thread, so on a shared machine CPU
 // time is the steadier figure.
