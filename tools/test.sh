@@ -16,7 +16,11 @@ fi
 
 tools/setup.sh
 cmake -S . -B "$dir" -G Ninja -DLIAISON_SANITIZE="$sanitize" >/dev/null
-ninja -C "$dir" -j2
+if [[ $sanitize == ON ]]; then
+  ninja -C "$dir" -j2 liaison liaison_tests  # the benchmarks are not run here
+else
+  ninja -C "$dir" -j2
+fi
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 cd "$dir"
