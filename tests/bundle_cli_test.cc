@@ -15,6 +15,8 @@ namespace liaison {
 namespace {
 
 using testing::CommandOutput;
+using testing::LiaisonOk;
+using testing::RunLiaison;
 using testing::RunCommand;
 using testing::ShellQuote;
 using testing::TempDir;
@@ -28,16 +30,8 @@ class BundleCliTest : public ::testing::Test {
 
   static std::string Q(const std::string& s) { return ShellQuote(s); }
 
-  CommandOutput Run(const std::string& args) {
-    return RunCommand(std::string(LIAISON_BIN) + " " + args);
-  }
-
-  std::string Ok(const std::string& args) {
-    CommandOutput r = Run(args);
-    EXPECT_EQ(r.exit_code, 0) << "liaison " << args << "\n" << r.err;
-    if (!r.out.empty() && r.out.back() == '\n') r.out.pop_back();
-    return r.out;
-  }
+  CommandOutput Run(const std::string& args) { return RunLiaison(args); }
+  std::string Ok(const std::string& args) { return LiaisonOk(args); }
 
   void Sql(const std::string& db, const std::string& sql) {
     CommandOutput r = RunCommand("/usr/bin/sqlite3 -bail " + Q(db), sql);

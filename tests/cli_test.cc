@@ -15,6 +15,8 @@ namespace liaison {
 namespace {
 
 using testing::CommandOutput;
+using testing::LiaisonOk;
+using testing::RunLiaison;
 using testing::RunCommand;
 using testing::ShellQuote;
 using testing::TempDir;
@@ -60,17 +62,8 @@ class CliTest : public ::testing::Test {
   static std::string Q(const std::string& s) { return ShellQuote(s); }
   std::string DbArg() const { return "--db " + Q(db_); }
 
-  CommandOutput Run(const std::string& args) {
-    return RunCommand(std::string(LIAISON_BIN) + " " + args);
-  }
-
-  // Runs a command that must succeed; returns its stdout without the final newline.
-  std::string Ok(const std::string& args) {
-    CommandOutput r = Run(args);
-    EXPECT_EQ(r.exit_code, 0) << "liaison " << args << "\n" << r.err;
-    if (!r.out.empty() && r.out.back() == '\n') r.out.pop_back();
-    return r.out;
-  }
+  CommandOutput Run(const std::string& args) { return RunLiaison(args); }
+  std::string Ok(const std::string& args) { return LiaisonOk(args); }
 
   // What a user compares to see whether anything changed.
   struct Snapshot {

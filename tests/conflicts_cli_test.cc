@@ -46,16 +46,8 @@ class ConflictsCliTest : public ::testing::Test {
     set_.Sync(1, 0);
   }
 
-  CommandOutput Run(const std::string& args) {
-    return RunCommand(std::string(LIAISON_BIN) + " " + args);
-  }
-  std::string Ok(const std::string& args) {
-    CommandOutput r = Run(args);
-    EXPECT_EQ(r.exit_code, 0) << "liaison " << args << "\n" << r.err;
-    EXPECT_EQ(r.err, "") << "liaison " << args;
-    if (!r.out.empty() && r.out.back() == '\n') r.out.pop_back();
-    return r.out;
-  }
+  CommandOutput Run(const std::string& args) { return RunLiaison(args); }
+  std::string Ok(const std::string& args) { return LiaisonOk(args); }
   std::string Db(size_t i) const { return "--db " + ShellQuote(set_.path(i)); }
 
   struct Snapshot {

@@ -1,5 +1,7 @@
 #include "support/temp_dir.h"
 
+#include <gtest/gtest.h>
+
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -52,6 +54,18 @@ CommandOutput RunCommand(const std::string& command_line, const std::string& std
   result.out = slurp(out);
   result.err = slurp(err);
   return result;
+}
+
+CommandOutput RunLiaison(const std::string& args) {
+  return RunCommand(std::string(LIAISON_BIN) + " " + args);
+}
+
+std::string LiaisonOk(const std::string& args) {
+  CommandOutput r = RunLiaison(args);
+  EXPECT_EQ(r.exit_code, 0) << "liaison " << args << "\n" << r.err;
+  EXPECT_EQ(r.err, "") << "liaison " << args;
+  if (!r.out.empty() && r.out.back() == '\n') r.out.pop_back();
+  return r.out;
 }
 
 }  // namespace liaison::testing

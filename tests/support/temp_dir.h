@@ -31,4 +31,11 @@ CommandOutput RunCommand(const std::string& command_line, const std::string& std
 // Quotes one argument for /bin/sh.
 std::string ShellQuote(const std::string& arg);
 
+// Runs the built `liaison` command with `args` (already quoted for the shell).
+CommandOutput RunLiaison(const std::string& args);
+
+// Runs a `liaison` command that must succeed, saying nothing on stderr (a test
+// failure otherwise); returns its stdout without the final newline.
+std::string LiaisonOk(const std::string& args);
+
 }  // namespace liaison::testing
