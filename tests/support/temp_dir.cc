@@ -57,7 +57,10 @@ CommandOutput RunCommand(const std::string& command_line, const std::string& std
 }
 
 CommandOutput RunLiaison(const std::string& args) {
-  return RunCommand(std::string(LIAISON_BIN) + " " + args);
+  std::string line = LIAISON_BIN;
+  line += ' ';
+  line += args;
+  return RunCommand(line);
 }
 
 std::string LiaisonOk(const std::string& args) {
