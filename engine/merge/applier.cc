@@ -15,7 +15,6 @@ using merge_internal::ChangeRows;
 using merge_internal::RowStore;
 
 struct Merger::State {
-  Replica* replica = nullptr;
   Db* db = nullptr;
   std::string self;
   std::int64_t own_seq = 0;
@@ -285,7 +284,6 @@ Merger::~Merger() {
 
 Result<Merger> Merger::Begin(Replica& replica) {
   auto s = std::make_unique<State>();
-  s->replica = &replica;
   s->db = &replica.db();
   s->self = replica.info().replica_id.value();
   LIAISON_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*s->db));

@@ -16,9 +16,7 @@ Result<ChangeRows> ChangeRows::Prepare(Db& db) {
       Stmt load, db.Prepare("SELECT origin, seq, hlc, tbl, pk, op, vals, epoch_hlc, epoch_origin, "
                             "bases FROM _sync_received WHERE pos = ?"));
   LIAISON_ASSIGN_OR_RETURN(Stmt values, db.Prepare("SELECT key, value, type FROM json_each(?)"));
-  LIAISON_ASSIGN_OR_RETURN(
-      Stmt clocks, db.Prepare("SELECT key, json_extract(value, '$[0]'), json_extract(value, "
-                              "'$[1]') FROM json_each(?)"));
+  LIAISON_ASSIGN_OR_RETURN(Stmt clocks, db.Prepare(kClocksSql));
   return ChangeRows(db, std::move(record), std::move(load), std::move(values), std::move(clocks));
 }
 
@@ -87,16 +85,8 @@ Result<Change> ChangeRows::FromColumns(const Stmt& stmt, int f) {
   if (c.op != ChangeOp::kInsert) {
     c.epoch = Clock{static_cast<std::uint64_t>(stmt.Int(f + 7)), stmt.Text(f + 8)};
     if (!stmt.IsNull(f + 9)) {
-      clocks_.Reset();
-      clocks_.Bind(1, std::string_view(stmt.Text(f + 9)));
-      std::map<std::string, Clock> bases;
-      for (;;) {
-        auto row = clocks_.Step();
-        if (!row.ok()) return Status::Corruption("bad change bases: " + row.status().message());
-        if (!row.value()) break;
-        bases[clocks_.Text(0)] = Clock{static_cast<std::uint64_t>(clocks_.Int(1)), clocks_.Text(2)};
-      }
-      clocks_.Reset();
+      LIAISON_ASSIGN_OR_RETURN(auto clock_list, ReadClocks(clocks_, stmt.Text(f + 9)));
+      std::map<std::string, Clock> bases(clock_list.begin(), clock_list.end());
       if (c.op == ChangeOp::kDelete) {
         for (auto& [column, base] : bases) c.values.push_back({column, std::monostate{}, base});
       } else {

@@ -14,8 +14,6 @@ std::string ClocksJson(const std::vector<std::pair<std::string, Clock>>& clocks)
   return w.str();
 }
 
-namespace {
-
 Result<std::vector<std::pair<std::string, Clock>>> ReadClocks(Stmt& stmt, std::string_view json) {
   stmt.Reset();
   stmt.Bind(1, json);
@@ -30,15 +28,8 @@ Result<std::vector<std::pair<std::string, Clock>>> ReadClocks(Stmt& stmt, std::s
   return out;
 }
 
-constexpr const char* kClocksSql =
+const char* const kClocksSql =
     "SELECT key, json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?)";
-
-}  // namespace
-
-Result<std::vector<std::pair<std::string, Clock>>> ParseClocks(Db& db, std::string_view json) {
-  LIAISON_ASSIGN_OR_RETURN(Stmt stmt, db.Prepare(kClocksSql));
-  return ReadClocks(stmt, json);
-}
 
 Result<RowStore> RowStore::Prepare(Db& db) {
   LIAISON_ASSIGN_OR_RETURN(Stmt load, db.Prepare("SELECT epoch_hlc, epoch_origin, deleted, cols, "

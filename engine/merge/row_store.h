@@ -15,7 +15,10 @@
 namespace liaison::merge_internal {
 
 std::string ClocksJson(const std::vector<std::pair<std::string, Clock>>& clocks);
-Result<std::vector<std::pair<std::string, Clock>>> ParseClocks(Db& db, std::string_view json);
+// The SQL that ReadClocks expects `stmt` to hold: one parameter, the JSON text.
+extern const char* const kClocksSql;
+// Decodes a column-clock JSON object with `stmt`, a prepared kClocksSql.
+Result<std::vector<std::pair<std::string, Clock>>> ReadClocks(Stmt& stmt, std::string_view json);
 
 class RowStore {
  public:

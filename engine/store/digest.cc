@@ -88,6 +88,18 @@ Status HashTable(Db& db, const TableInfo& table, const std::string& where, Sha25
   return Status::Ok();
 }
 
+// Hashes those of `tables` named in `names` (nullptr: all of them).
+Result<std::string> HashTables(Db& db, const std::vector<TableInfo>& tables,
+                               const std::vector<std::string>* names, const std::string& where) {
+  Sha256 sha;
+  for (const auto& table : tables) {
+    if (names && std::find(names->begin(), names->end(), table.name) == names->end()) continue;
+    LIAISON_RETURN_IF_ERROR(HashTable(db, table, where, sha));
+  }
+  sha.Tag('E');
+  return sha.HexFinal();
+}
+
 }  // namespace
 
 Result<std::string> DigestTables(Db& db, const std::vector<std::string>& names,
@@ -99,20 +111,12 @@ Result<std::string> DigestTables(Db& db, const std::vector<std::string>& names,
       return Status::NotFound("no replicated table " + name);
     }
   }
-  Sha256 sha;
-  for (const auto& table : tables) {
-    if (std::find(names.begin(), names.end(), table.name) == names.end()) continue;
-    LIAISON_RETURN_IF_ERROR(HashTable(db, table, where, sha));
-  }
-  sha.Tag('E');
-  return sha.HexFinal();
+  return HashTables(db, tables, &names, where);
 }
 
 Result<std::string> Digest(Db& db) {
   LIAISON_ASSIGN_OR_RETURN(std::vector<TableInfo> tables, ReplicatedTables(db));
-  std::vector<std::string> names;
-  for (const auto& t : tables) names.push_back(t.name);
-  return DigestTables(db, names);
+  return HashTables(db, tables, nullptr, "");
 }
 
 }  // namespace liaison
