@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
   RegisterImport(app);
   RegisterVector(app);
   RegisterDomainCommands(app);
+  RegisterPki(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,0 +1,154 @@
+// `liaison pki`, run as the city office runs it: create the CA, issue, revoke and
+// re-issue office certificates, list them. Each command prints one line per file it
+// wrote; a refused one prints one line on stderr, exits non-zero and writes nothing.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include "support/temp_dir.h"
+
+namespace liaison {
+namespace {
+
+using testing::CommandOutput;
+using testing::LiaisonOk;
+using testing::RunLiaison;
+using testing::ShellQuote;
+using testing::TempDir;
+
+// Every file and directory under `dir`, relative to it, sorted.
+std::vector<std::string> FilesUnder(const std::string& dir) {
+  std::vector<std::string> out;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(dir)) {
+    out.push_back(std::filesystem::relative(entry.path(), dir).string());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// Dates in output vary: "valid until 2028-03-02T10:00:00Z" -> "valid until DATE".
+std::string WithoutDates(const std::string& text) {
+  static const std::regex kDate("[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z");
+  return std::regex_replace(text, kDate, "DATE");
+}
+
+class PkiCliTest : public ::testing::Test {
+ protected:
+  static std::string Q(const std::string& s) { return ShellQuote(s); }
+
+  // Runs a command that must fail; checks that it said one line and wrote nothing.
+  std::string Refused(const std::string& args) {
+    std::vector<std::string> before = FilesUnder(dir_.path());
+    CommandOutput r = RunLiaison(args);
+    EXPECT_NE(r.exit_code, 0) << args;
+    EXPECT_EQ(r.out, "") << args;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    EXPECT_EQ(FilesUnder(dir_.path()), before) << args;
+    if (!r.err.empty() && r.err.back() == '\n') r.err.pop_back();
+    return r.err;
+  }
+
+  void InitCa() { LiaisonOk("pki init-ca " + Q(pki_)); }
+
+  TempDir dir_;
+  std::string pki_ = dir_.File("pki");
+};
+
+TEST_F(PkiCliTest, InitCaSaysWhatItWrote) {
+  std::string out = LiaisonOk("pki init-ca " + Q(pki_) + " --hub-name hub.city.example --days 30");
+  EXPECT_EQ(WithoutDates(out),
+            "wrote " + pki_ + "/ca.key\n" + "wrote " + pki_ +
+                "/ca.crt (serial 0x01, valid until DATE)\n" + "wrote " + pki_ +
+                "/ca.crl (no revoked certificates)\n" + "wrote " + pki_ + "/hub.key\n" + "wrote " +
+                pki_ + "/hub.crt (serial 0x02, valid until DATE)\n" + "wrote " + pki_ + "/serial");
+  EXPECT_EQ(FilesUnder(pki_), (std::vector<std::string>{"ca.crl", "ca.crt", "ca.key", "hub.crt",
+                                                        "hub.key", "offices", "serial"}));
+}
+
+TEST_F(PkiCliTest, IssueRevokeReissueAndList) {
+  InitCa();
+  EXPECT_EQ(LiaisonOk("pki list " + Q(pki_)), "no office certificates");
+  EXPECT_EQ(WithoutDates(LiaisonOk("pki issue " + Q(pki_) + " --office town-a")),
+            "wrote " + pki_ + "/offices/town-a.key\n" + "wrote " + pki_ +
+                "/offices/town-a.crt (serial 0x03, valid until DATE)");
+  LiaisonOk("pki issue " + Q(pki_) + " --office town-b --days 10");
+  EXPECT_EQ(WithoutDates(LiaisonOk("pki list " + Q(pki_))),
+            "office  serial  not after             revoked\n"
+            "town-a  0x03    DATE  no\n"
+            "town-b  0x04    DATE  no");
+
+  EXPECT_EQ(LiaisonOk("pki revoke " + Q(pki_) + " --office town-a"),
+            "wrote " + pki_ + "/ca.crl (revoked town-a, serial 0x03)");
+  EXPECT_EQ(WithoutDates(LiaisonOk("pki list " + Q(pki_) + " --json")),
+            R"([{"office":"town-a","serial":"0x03","not_after":"DATE","revoked":true},)"
+            R"({"office":"town-b","serial":"0x04","not_after":"DATE","revoked":false}])");
+
+  EXPECT_EQ(WithoutDates(LiaisonOk("pki issue " + Q(pki_) + " --office town-a")),
+            "moved " + pki_ + "/offices/town-a.crt to " + pki_ +
+                "/offices/retired/town-a.03.crt\n" + "wrote " + pki_ + "/offices/town-a.key\n" +
+                "wrote " + pki_ + "/offices/town-a.crt (serial 0x05, valid until DATE)");
+  EXPECT_EQ(WithoutDates(LiaisonOk("pki list " + Q(pki_))),
+            "office  serial  not after             revoked\n"
+            "town-a  0x05    DATE  no\n"
+            "town-b  0x04    DATE  no");
+}
+
+TEST_F(PkiCliTest, ReissueIsRefusedUntilRevoked) {
+  InitCa();
+  LiaisonOk("pki issue " + Q(pki_) + " --office town-a");
+  EXPECT_EQ(Refused("pki issue " + Q(pki_) + " --office town-a"),
+            "liaison: office town-a already has a certificate (serial 0x03); revoke it first");
+}
+
+TEST_F(PkiCliTest, InitCaRefusesANonEmptyDirectory) {
+  std::filesystem::create_directory(pki_);
+  std::ofstream(pki_ + "/notes.txt") << "keep me";
+  EXPECT_EQ(Refused("pki init-ca " + Q(pki_)),
+            "liaison: " + pki_ + " exists and is not an empty directory");
+}
+
+TEST_F(PkiCliTest, IssueIntoADirectoryThatIsNotACaIsRefused) {
+  std::filesystem::create_directory(pki_);
+  EXPECT_EQ(Refused("pki issue " + Q(pki_) + " --office town-a"),
+            "liaison: " + pki_ + " is not a certificate authority directory (no ca.crt)");
+  EXPECT_EQ(Refused("pki list " + Q(pki_)),
+            "liaison: " + pki_ + " is not a certificate authority directory (no ca.crt)");
+}
+
+TEST_F(PkiCliTest, InvalidOfficeIdIsRefused) {
+  InitCa();
+  EXPECT_EQ(Refused("pki issue " + Q(pki_) + " --office 'Town A'"),
+            "liaison: invalid office id \"Town A\": use 1 to 64 characters of a-z, 0-9, '-', "
+            "'_' and '.'");
+  Refused("pki issue " + Q(pki_) + " --office ../escape");
+  Refused("pki revoke " + Q(pki_) + " --office ../escape");
+}
+
+TEST_F(PkiCliTest, RevokingAnUnknownOfficeIsRefused) {
+  InitCa();
+  EXPECT_EQ(Refused("pki revoke " + Q(pki_) + " --office town-z"),
+            "liaison: office town-z has no certificate in " + pki_);
+}
+
+TEST_F(PkiCliTest, BadDaysAndHubNamesAreRefused) {
+  EXPECT_NE(Refused("pki init-ca " + Q(pki_) + " --days 0"), "");
+  EXPECT_EQ(Refused("pki init-ca " + Q(pki_) + " --hub-name 'bad name'"),
+            "liaison: hub name \"bad name\" is neither a DNS name nor an IP address");
+  InitCa();
+  EXPECT_NE(Refused("pki issue " + Q(pki_) + " --office town-a --days 40000"), "");
+}
+
+TEST_F(PkiCliTest, HubNamesMayBeRepeatedBeforeOrAfterTheDirectory) {
+  LiaisonOk("pki init-ca --hub-name a.example --hub-name 10.0.0.5 " + Q(pki_));
+  EXPECT_TRUE(std::filesystem::exists(pki_ + "/hub.crt"));
+  // One value per --hub-name: a second word is not taken as a name.
+  Refused("pki init-ca " + Q(dir_.File("other")) + " --hub-name a.example b.example");
+}
+
+}  // namespace
+}  // namespace liaison
