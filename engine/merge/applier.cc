@@ -328,6 +328,17 @@ Status Merger::Apply(const Change& c) {
   return merged;
 }
 
+Status Merger::Validate(const Change& c) { return state_->Validate(c); }
+
+Result<bool> Merger::Skip(const Change& c) {
+  State& s = *state_;
+  if (c.origin.empty() || c.seq <= 0) {
+    return Status::InvalidArgument("change without origin or seq");
+  }
+  if (c.origin == s.self) return false;
+  return s.Admit(c.origin, c.seq);
+}
+
 Status Merger::Commit() {
   State& s = *state_;
   LIAISON_RETURN_IF_ERROR(s.SaveOrigins());

@@ -16,6 +16,8 @@ struct ChangeReader::State {
   bool own_ready = false, own_done = false;
   bool received_ready = false, received_done = false;
   bool in_transaction = false;
+  bool own_only = false;
+  LogPosition position;
 
   // Moves `received` to the next row not covered by `since`.
   Status AdvanceReceived() {
@@ -54,10 +56,27 @@ ChangeReader::~ChangeReader() {
 }
 
 Result<ChangeReader> ChangeReader::Open(Replica& replica, const VersionVector& since) {
+  auto own = since.find(replica.info().replica_id.value());
+  return Start(replica, since, LogPosition{own == since.end() ? 0 : own->second, 0}, false);
+}
+
+Result<ChangeReader> ChangeReader::OpenOwn(Replica& replica, std::int64_t after) {
+  return Start(replica, {}, LogPosition{after, 0}, true);
+}
+
+Result<ChangeReader> ChangeReader::OpenAfter(Replica& replica, const LogPosition& after) {
+  return Start(replica, {}, after, false);
+}
+
+Result<ChangeReader> ChangeReader::Start(Replica& replica, const VersionVector& since,
+                                         const LogPosition& after, bool own_only) {
   auto s = std::make_unique<State>();
   s->db = &replica.db();
   s->since = since;
   s->self = replica.info().replica_id.value();
+  s->own_only = own_only;
+  s->position = after;
+  s->received_done = own_only;
   LIAISON_RETURN_IF_ERROR(PrepareLocalLog(*s->db));
   LIAISON_RETURN_IF_ERROR(s->db->Exec("BEGIN"));
   s->in_transaction = true;
@@ -70,13 +89,13 @@ Result<ChangeReader> ChangeReader::Open(Replica& replica, const VersionVector& s
                              "c.epoch_hlc, c.epoch_origin, c.bases FROM _sync_changes c LEFT "
                              "JOIN _sync_sealed s ON s.seq = c.seq WHERE c.seq > ? ORDER BY "
                              "c.seq"));
-  auto own_since = since.find(st.self);
-  st.own.Bind(1, std::string_view(st.self))
-      .Bind(2, own_since == since.end() ? std::int64_t{0} : own_since->second);
+  st.own.Bind(1, std::string_view(st.self)).Bind(2, after.own);
+  if (own_only) return reader;
   LIAISON_ASSIGN_OR_RETURN(
       st.received,
       st.db->Prepare("SELECT origin, seq, hlc, tbl, pk, op, vals, epoch_hlc, epoch_origin, bases, "
-                     "own_seq FROM _sync_received ORDER BY pos"));
+                     "own_seq, pos FROM _sync_received WHERE pos > ? ORDER BY pos"));
+  st.received.Bind(1, after.received);
   return reader;
 }
 
@@ -90,11 +109,15 @@ Result<std::optional<Change>> ChangeReader::Next() {
   if (take_own) {
     LIAISON_ASSIGN_OR_RETURN(Change c, s.codec->FromColumns(s.own, 0));
     s.own_ready = false;
+    s.position.own = c.seq;
     return std::optional<Change>(std::move(c));
   }
   LIAISON_ASSIGN_OR_RETURN(Change c, s.codec->FromColumns(s.received, 0));
+  s.position.received = s.received.Int(11);
   s.received_ready = false;
   return std::optional<Change>(std::move(c));
 }
+
+const LogPosition& ChangeReader::position() const { return state_->position; }
 
 }  // namespace liaison

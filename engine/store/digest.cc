@@ -88,12 +88,26 @@ Status HashTable(Db& db, const TableInfo& table, const std::string& where, Sha25
   return Status::Ok();
 }
 
-// Hashes those of `tables` named in `names` (nullptr: all of them).
-Result<std::string> HashTables(Db& db, const std::vector<TableInfo>& tables,
-                               const std::vector<std::string>* names, const std::string& where) {
+// Hashes the replicated tables named in `where_by_table` (nullptr: all of them), each
+// filtered by its condition.
+Result<std::string> HashTables(Db& db, const std::map<std::string, std::string>* where_by_table) {
+  LIAISON_ASSIGN_OR_RETURN(std::vector<TableInfo> tables, ReplicatedTables(db));
+  if (where_by_table) {
+    for (const auto& [name, where] : *where_by_table) {
+      if (std::none_of(tables.begin(), tables.end(),
+                       [&](const TableInfo& t) { return t.name == name; })) {
+        return Status::NotFound("no replicated table " + name);
+      }
+    }
+  }
   Sha256 sha;
   for (const auto& table : tables) {
-    if (names && std::find(names->begin(), names->end(), table.name) == names->end()) continue;
+    std::string where;
+    if (where_by_table) {
+      auto it = where_by_table->find(table.name);
+      if (it == where_by_table->end()) continue;
+      where = it->second;
+    }
     LIAISON_RETURN_IF_ERROR(HashTable(db, table, where, sha));
   }
   sha.Tag('E');
@@ -104,19 +118,16 @@ Result<std::string> HashTables(Db& db, const std::vector<TableInfo>& tables,
 
 Result<std::string> DigestTables(Db& db, const std::vector<std::string>& names,
                                  const std::string& where) {
-  LIAISON_ASSIGN_OR_RETURN(std::vector<TableInfo> tables, ReplicatedTables(db));
-  for (const auto& name : names) {
-    if (std::none_of(tables.begin(), tables.end(),
-                     [&](const TableInfo& t) { return t.name == name; })) {
-      return Status::NotFound("no replicated table " + name);
-    }
-  }
-  return HashTables(db, tables, &names, where);
+  std::map<std::string, std::string> where_by_table;
+  for (const auto& name : names) where_by_table[name] = where;
+  return HashTables(db, &where_by_table);
 }
 
-Result<std::string> Digest(Db& db) {
-  LIAISON_ASSIGN_OR_RETURN(std::vector<TableInfo> tables, ReplicatedTables(db));
-  return HashTables(db, tables, nullptr, "");
+Result<std::string> DigestTables(Db& db,
+                                 const std::map<std::string, std::string>& where_by_table) {
+  return HashTables(db, &where_by_table);
 }
+
+Result<std::string> Digest(Db& db) { return HashTables(db, nullptr); }
 
 }  // namespace liaison

@@ -9,6 +9,14 @@
 namespace liaison {
 namespace {
 
+std::span<const Migration> MigrationsFor(const OpenOptions& options) {
+  auto all = DomainMigrations();
+  if (options.schema_version <= 0 || options.schema_version >= static_cast<int>(all.size())) {
+    return all;
+  }
+  return all.first(static_cast<size_t>(options.schema_version));
+}
+
 bool FileExists(const std::string& path) {
   struct stat st;
   return ::stat(path.c_str(), &st) == 0;
@@ -64,7 +72,7 @@ Result<Replica> Replica::Create(const std::string& path, const OfficeId& office,
       LIAISON_RETURN_IF_ERROR(insert.Run());
       LIAISON_RETURN_IF_ERROR(txn.Commit());
     }
-    LIAISON_RETURN_IF_ERROR(Migrate(db, DomainMigrations()));
+    LIAISON_RETURN_IF_ERROR(Migrate(db, MigrationsFor(options)));
     LIAISON_ASSIGN_OR_RETURN(ReplicaInfo info, ReadInfo(db));
     return Replica(std::move(db), std::move(info));
   };
@@ -84,7 +92,7 @@ Result<Replica> Replica::Open(const std::string& path, const OpenOptions& option
     LIAISON_ASSIGN_OR_RETURN(Db db, Db::Open(path, open));
     LIAISON_ASSIGN_OR_RETURN(ReplicaInfo info, ReadInfo(db));
     if (!open.read_only) {
-      LIAISON_RETURN_IF_ERROR(Migrate(db, DomainMigrations()));
+      LIAISON_RETURN_IF_ERROR(Migrate(db, MigrationsFor(options)));
       LIAISON_ASSIGN_OR_RETURN(info, ReadInfo(db));
     } else if (info.schema_version > static_cast<int>(DomainMigrations().size())) {
       return Status::FailedPrecondition(

@@ -52,6 +52,11 @@ Stmt& Stmt::Bind(int index, std::string_view v) {
   return *this;
 }
 
+Stmt& Stmt::BindBlob(int index, std::string_view bytes) {
+  sqlite3_bind_blob(stmt_, index, bytes.data(), static_cast<int>(bytes.size()), SQLITE_TRANSIENT);
+  return *this;
+}
+
 Stmt& Stmt::Bind(int index, const Value& v) {
   if (auto* i = std::get_if<std::int64_t>(&v)) return Bind(index, *i);
   if (auto* d = std::get_if<double>(&v)) {

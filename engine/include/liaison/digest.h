@@ -17,6 +17,7 @@
 // Thread-safety: none; uses the caller's Db.
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -32,5 +33,9 @@ Result<std::string> Digest(Db& db);
 // SQL condition applied to every table (for example "owner = 'town-a'").
 Result<std::string> DigestTables(Db& db, const std::vector<std::string>& tables,
                                  const std::string& where = "");
+
+// The same over the tables named in `where_by_table`, each filtered by its own SQL
+// condition (empty: every row). Used to compare one office's scope.
+Result<std::string> DigestTables(Db& db, const std::map<std::string, std::string>& where_by_table);
 
 }  // namespace liaison

@@ -58,6 +58,12 @@ class Merger {
   ~Merger();
 
   Status Apply(const Change& change);
+  // Checks `change` against this replica's schema (table, columns, no REAL) as Apply
+  // would, without recording anything.
+  Status Validate(const Change& change);
+  // Records (origin, seq) of `change` as known without merging or relaying it: for a
+  // change kept aside (the hub's quarantine). Returns false if it was known already.
+  Result<bool> Skip(const Change& change);
   Status Commit();
   const ApplyStats& stats() const;
 
@@ -67,19 +73,35 @@ class Merger {
   std::unique_ptr<State> state_;
 };
 
+// A position in a replica's changes as ChangeReader yields them: every own change up
+// to `own` (seq) and every relayed change up to `received` (relay log position).
+struct LogPosition {
+  std::int64_t own = 0;
+  std::int64_t received = 0;
+  bool operator==(const LogPosition&) const = default;
+};
+
 class ChangeReader {
  public:
   // Changes of `replica` not covered by `since` (empty: everything).
   static Result<ChangeReader> Open(Replica& replica, const VersionVector& since);
+  // Own changes only, those with seq > `after`.
+  static Result<ChangeReader> OpenOwn(Replica& replica, std::int64_t after);
+  // Own and relayed changes past `after`, in the same causal order.
+  static Result<ChangeReader> OpenAfter(Replica& replica, const LogPosition& after);
   ChangeReader(ChangeReader&&) noexcept;
   ChangeReader& operator=(ChangeReader&&) = delete;
   ~ChangeReader();
 
   // The next change, or nullopt at the end.
   Result<std::optional<Change>> Next();
+  // Right after the last change Next returned (the starting point before the first).
+  const LogPosition& position() const;
 
  private:
   struct State;
+  static Result<ChangeReader> Start(Replica& replica, const VersionVector& since,
+                                    const LogPosition& after, bool own_only);
   explicit ChangeReader(std::unique_ptr<State> state);
   std::unique_ptr<State> state_;
 };

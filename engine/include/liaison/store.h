@@ -41,6 +41,7 @@ class Stmt {
   Stmt& Bind(int index, std::string_view v);
   Stmt& Bind(int index, const Value& v);
   Stmt& BindNull(int index);
+  Stmt& BindBlob(int index, std::string_view bytes);
 
   // Steps once: true when a row is ready, false when done.
   Result<bool> Step();
@@ -71,6 +72,9 @@ struct OpenOptions {
   bool full_sync = false;    // synchronous=FULL (the hub) instead of NORMAL. Default: false
   int busy_timeout_ms = 5000;
   const char* vfs = nullptr;  // SQLite VFS name; tests use one with a settable clock
+  // Replicas only: migrate up to this schema version (0: every migration this program
+  // has). Lets a test stand in for an office still running the previous release.
+  int schema_version = 0;
 };
 
 class Db {

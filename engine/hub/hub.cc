@@ -1,0 +1,435 @@
+// The hub's side of the sync protocol (hub.h): handshake, push with scope checks and
+// quarantine, pull by cursor filtered to the office's scope, and the digest check.
+#include <chrono>
+
+#include "hub/hub_tables.h"
+#include "hub/scope.h"
+#include "liaison/digest.h"
+#include "liaison/hub.h"
+#include "liaison/ids.h"
+#include "liaison/merger.h"
+
+namespace liaison {
+
+using hub_internal::RowScope;
+using hub_internal::RowScopes;
+using hub_internal::TableColumns;
+
+namespace {
+
+std::int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+wire::Message Refuse(wire::RefusalCode code, std::string reason) {
+  return wire::Refusal{code, std::move(reason)};
+}
+
+bool IsHexId(const std::string& s) {
+  if (s.size() != 32) return false;
+  for (char c : s) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+struct Hub::State {
+  Replica replica;
+  HubOptions options;
+  std::map<int, TableColumns> tables_at;  // by schema version
+
+  Result<const TableColumns*> TablesAt(int version) {
+    auto it = tables_at.find(version);
+    if (it == tables_at.end()) {
+      LIAISON_ASSIGN_OR_RETURN(TableColumns tables, hub_internal::TablesAtVersion(version));
+      it = tables_at.emplace(version, std::move(tables)).first;
+    }
+    return &it->second;
+  }
+};
+
+Hub::Hub(std::unique_ptr<State> state) : state_(std::move(state)) {}
+Hub::Hub(Hub&&) noexcept = default;
+Hub::~Hub() = default;
+
+Result<Hub> Hub::Open(const std::string& path, const HubOptions& options) {
+  if (options.max_batch_changes == 0 || options.max_frame_bytes < 1024 ||
+      options.max_frame_bytes > wire::kHardMaxFrameBytes || options.max_clock_ahead_ms < 0) {
+    return Status::InvalidArgument("hub limits out of range");
+  }
+  OpenOptions open;
+  open.full_sync = true;
+  LIAISON_ASSIGN_OR_RETURN(Replica replica, Replica::Open(path, open));
+  if (replica.info().role != Role::kHub) {
+    return Status::FailedPrecondition(path + " is an office replica, not a hub (liaison init --hub)");
+  }
+  LIAISON_RETURN_IF_ERROR(hub_internal::CreateHubTables(replica.db()));
+  auto state = std::make_unique<State>(State{std::move(replica), options, {}});
+  return Hub(std::move(state));
+}
+
+Replica& Hub::replica() { return state_->replica; }
+const HubOptions& Hub::options() const { return state_->options; }
+
+// ---- HubSession
+
+struct HubSession::State {
+  enum class Phase { kHello, kReady, kDone };
+
+  Hub::State* hub = nullptr;
+  Phase phase = Phase::kHello;
+  std::string office;
+  std::string replica_id;
+  int schema_version = 0;
+  std::int64_t skew_ms = 0;
+  std::uint64_t last_batch = 0;
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+  SyncSummary summary;
+  bool closed = false;
+  bool compared = false;  // a Verdict with a digest was sent
+
+  Db& db() { return hub->replica.db(); }
+  const ReplicaInfo& info() { return hub->replica.info(); }
+  const HubOptions& options() { return hub->options; }
+
+  wire::Message End(wire::Message refusal) {
+    summary.refusal = std::get<wire::Refusal>(refusal).reason;
+    phase = Phase::kDone;
+    return refusal;
+  }
+
+  Result<std::int64_t> Watermark() {
+    LIAISON_ASSIGN_OR_RETURN(
+        Stmt stmt, db().Prepare("SELECT coalesce((SELECT contiguous_seq FROM _sync_origins WHERE "
+                                "origin = ?), 0)"));
+    stmt.Bind(1, std::string_view(replica_id));
+    LIAISON_ASSIGN_OR_RETURN(bool row, stmt.Step());
+    return row ? stmt.Int(0) : 0;
+  }
+
+  wire::Message OnHello(const wire::Hello& hello);
+  wire::Message OnPush(const wire::PushBatch& batch);
+  Result<wire::Message> Push(const wire::PushBatch& batch);
+  Result<std::string> CheckChange(const Change& c, RowScopes& scopes, Merger& merger);
+  Result<wire::Message> Pull(const wire::PullRequest& request);
+  Result<wire::PullBatch> Collect(const wire::HubCursor& after, std::uint32_t limit,
+                                  std::int64_t max_scanned);
+  Result<wire::Message> OnVerify(const wire::Verify& verify);
+  Result<bool> Deliverable(const Change& c, RowScopes& scopes, const TableColumns& tables);
+  Result<std::string> ScopeDigest();
+  Result<wire::HubCursor> Head();
+};
+
+HubSession::HubSession(std::unique_ptr<State> state) : state_(std::move(state)) {}
+
+HubSession::~HubSession() { Close(); }
+
+std::unique_ptr<HubSession> Hub::StartSession(const std::string& office_id) {
+  auto s = std::make_unique<HubSession::State>();
+  s->hub = state_.get();
+  s->office = office_id;
+  s->summary.office_id = office_id;
+  return std::unique_ptr<HubSession>(new HubSession(std::move(s)));
+}
+
+bool HubSession::finished() const { return state_->phase == State::Phase::kDone; }
+const SyncSummary& HubSession::summary() const { return state_->summary; }
+
+std::optional<wire::Message> HubSession::Handle(const wire::Message& message) {
+  using RC = wire::RefusalCode;
+  State& s = *state_;
+  if (s.phase == State::Phase::kDone) return s.End(Refuse(RC::kUnexpected, "the session is over"));
+  if (s.phase == State::Phase::kHello) {
+    if (const auto* hello = std::get_if<wire::Hello>(&message)) return s.OnHello(*hello);
+    return s.End(Refuse(RC::kUnexpected, std::string("expected Hello, got ") +
+                                             wire::TypeName(wire::TypeOf(message))));
+  }
+  auto reply = [&]() -> Result<wire::Message> {
+    if (const auto* push = std::get_if<wire::PushBatch>(&message)) return s.OnPush(*push);
+    if (const auto* pull = std::get_if<wire::PullRequest>(&message)) return s.Pull(*pull);
+    if (const auto* verify = std::get_if<wire::Verify>(&message)) return s.OnVerify(*verify);
+    return Refuse(RC::kUnexpected,
+                  std::string("unexpected ") + wire::TypeName(wire::TypeOf(message)));
+  };
+  if (std::holds_alternative<wire::Bye>(message)) {
+    s.summary.complete = s.compared;
+    s.phase = State::Phase::kDone;
+    return std::nullopt;
+  }
+  Result<wire::Message> out = reply();
+  if (!out.ok()) return s.End(Refuse(RC::kInternal, out.status().message()));
+  if (std::holds_alternative<wire::Refusal>(*out)) return s.End(std::move(*out));
+  return std::move(*out);
+}
+
+wire::Message HubSession::State::OnHello(const wire::Hello& hello) {
+  using RC = wire::RefusalCode;
+  const int hub_version = info().schema_version;
+  if (hello.protocol_version != wire::kProtocolVersion) {
+    return End(Refuse(RC::kProtocolVersion,
+                      "protocol version " + std::to_string(hello.protocol_version) +
+                          " is not supported; the hub speaks " +
+                          std::to_string(wire::kProtocolVersion)));
+  }
+  const int version = static_cast<int>(hello.schema_version);
+  if (version > hub_version) {
+    return End(Refuse(RC::kSchemaVersion,
+                      "office schema version " + std::to_string(version) +
+                          " is newer than the hub's " + std::to_string(hub_version) +
+                          ": upgrade the hub first"));
+  }
+  if (version < hub_version - 1 || version < 1) {
+    return End(Refuse(RC::kSchemaVersion,
+                      "office schema version " + std::to_string(version) +
+                          " is too old for the hub's " + std::to_string(hub_version) +
+                          " (one version behind at most): upgrade the office"));
+  }
+  if (!IsHexId(hello.replica_id) || hello.replica_id == info().replica_id.value()) {
+    return End(Refuse(RC::kIdentity, "malformed replica id '" + hello.replica_id + "'"));
+  }
+  auto bind = hub_internal::BindReplica(db(), hello.replica_id, office);
+  if (!bind.ok()) return End(Refuse(RC::kInternal, bind.status().message()));
+  if (*bind != office) {
+    return End(Refuse(RC::kIdentity, "replica " + hello.replica_id + " belongs to office " +
+                                         *bind + ", not " + office));
+  }
+  replica_id = hello.replica_id;
+  schema_version = version;
+  skew_ms = static_cast<std::int64_t>(hello.wall_ms) - NowMs();
+  auto watermark = Watermark();
+  if (!watermark.ok()) return End(Refuse(RC::kInternal, watermark.status().message()));
+  phase = Phase::kReady;
+  wire::Welcome welcome;
+  welcome.schema_version = static_cast<std::uint32_t>(hub_version);
+  welcome.hub_replica_id = info().replica_id.value();
+  welcome.hub_office_id = info().office_id.value();
+  welcome.office_id = office;
+  welcome.capabilities = wire::kCapReseed;
+  welcome.watermark = *watermark;
+  welcome.max_frame_bytes = options().max_frame_bytes;
+  welcome.max_batch_changes = options().max_batch_changes;
+  welcome.wall_ms = static_cast<std::uint64_t>(NowMs());
+  return welcome;
+}
+
+wire::Message HubSession::State::OnPush(const wire::PushBatch& batch) {
+  using RC = wire::RefusalCode;
+  if (batch.batch != last_batch + 1) {
+    return Refuse(RC::kUnexpected, "batch " + std::to_string(batch.batch) + " after batch " +
+                                       std::to_string(last_batch));
+  }
+  if (batch.changes.size() > options().max_batch_changes) {
+    return Refuse(RC::kTooLarge, "batch of " + std::to_string(batch.changes.size()) +
+                                     " changes; the limit is " +
+                                     std::to_string(options().max_batch_changes));
+  }
+  for (size_t i = 0; i < batch.changes.size(); ++i) {
+    const Change& c = batch.changes[i];
+    if (c.origin != replica_id) {
+      return Refuse(RC::kBatch, "change " + std::to_string(i + 1) + " comes from replica " +
+                                    c.origin + ", not from " + replica_id);
+    }
+    if (i > 0 && c.seq != batch.changes[i - 1].seq + 1) {
+      return Refuse(RC::kBatch, "changes are not consecutive at seq " + std::to_string(c.seq));
+    }
+  }
+  Result<wire::Message> out = Push(batch);
+  if (!out.ok()) return Refuse(RC::kInternal, out.status().message());
+  last_batch = batch.batch;
+  return std::move(*out);
+}
+
+Result<wire::Message> HubSession::State::Push(const wire::PushBatch& batch) {
+  LIAISON_ASSIGN_OR_RETURN(std::int64_t watermark, Watermark());
+  if (!batch.changes.empty() && batch.changes.front().seq > watermark + 1) {
+    return Refuse(wire::RefusalCode::kBatch,
+                  "batch starts at seq " + std::to_string(batch.changes.front().seq) +
+                      " but the hub holds only up to " + std::to_string(watermark));
+  }
+  wire::PushAck ack;
+  ack.batch = batch.batch;
+  LIAISON_ASSIGN_OR_RETURN(Merger merger, Merger::Begin(hub->replica));
+  LIAISON_ASSIGN_OR_RETURN(RowScopes scopes, RowScopes::Prepare(db()));
+  for (const Change& c : batch.changes) {
+    if (c.seq <= watermark) {
+      ++ack.duplicates;
+      continue;
+    }
+    LIAISON_ASSIGN_OR_RETURN(std::string reason, CheckChange(c, scopes, merger));
+    if (!reason.empty()) {
+      LIAISON_RETURN_IF_ERROR(hub_internal::Quarantine(db(), office, c, reason));
+      LIAISON_ASSIGN_OR_RETURN(bool fresh, merger.Skip(c));
+      if (fresh) ack.quarantined.push_back(wire::Quarantined{c.seq, reason});
+      continue;
+    }
+    if (c.op == ChangeOp::kDelete) LIAISON_RETURN_IF_ERROR(scopes.RememberBeforeDelete(c.table, c.pk));
+    LIAISON_RETURN_IF_ERROR(merger.Apply(c));
+  }
+  const ApplyStats& stats = merger.stats();
+  ack.applied = stats.applied;
+  ack.duplicates += stats.duplicates;
+  ack.conflicts = stats.conflicts;
+  LIAISON_RETURN_IF_ERROR(merger.Commit());  // synchronous=FULL: durable from here
+  LIAISON_ASSIGN_OR_RETURN(ack.watermark, Watermark());
+  summary.pushed += ack.applied;
+  summary.duplicates += ack.duplicates;
+  summary.conflicts += ack.conflicts;
+  summary.quarantined += static_cast<std::int64_t>(ack.quarantined.size());
+  return wire::Message(std::move(ack));
+}
+
+// Why `c` must be kept aside instead of merged ("" if it may be merged).
+Result<std::string> HubSession::State::CheckChange(const Change& c, RowScopes& scopes,
+                                                   Merger& merger) {
+  Status valid = merger.Validate(c);
+  if (!valid.ok()) return "invalid change: " + valid.message();
+  const std::int64_t ahead_ms = static_cast<std::int64_t>(c.hlc >> 16) - NowMs();
+  if (ahead_ms > options().max_clock_ahead_ms) {
+    return "clock " + std::to_string(ahead_ms / 1000) + " s ahead of the hub's (limit " +
+           std::to_string(options().max_clock_ahead_ms / 1000) + " s)";
+  }
+  std::optional<RowScope> before;
+  if (c.op != ChangeOp::kInsert) {
+    LIAISON_ASSIGN_OR_RETURN(before, scopes.Find(c.table, c.pk));
+    if (!before) return "row " + c.table + " " + c.pk + " is unknown at the hub";
+    if (before->owner != office) {
+      return "row " + c.table + " " + c.pk + " belongs to " + before->owner + ", not " + office;
+    }
+  }
+  if (c.op == ChangeOp::kDelete) return std::string();
+  std::optional<RowScope> after = hub_internal::ScopeFromValues(c, before ? &*before : nullptr);
+  if (c.op == ChangeOp::kInsert && !after) return std::string("insert without an owner");
+  if (after && after->owner != office) {
+    return c.op == ChangeOp::kInsert
+               ? "new row " + c.table + " " + c.pk + " is owned by " + after->owner + ", not " + office
+               : "update would move row " + c.table + " " + c.pk + " to " + after->owner;
+  }
+  return std::string();
+}
+
+// Whether `c` goes to this office: not its own, in its scope, storable at its schema.
+Result<bool> HubSession::State::Deliverable(const Change& c, RowScopes& scopes,
+                                            const TableColumns& tables) {
+  if (c.origin == replica_id) return false;
+  auto table = tables.find(c.table);
+  if (table == tables.end()) return false;  // held back until the office upgrades
+  for (const auto& cv : c.values) {
+    if (!table->second.contains(cv.column)) return false;
+  }
+  LIAISON_ASSIGN_OR_RETURN(std::optional<RowScope> scope, scopes.Find(c.table, c.pk));
+  if (!scope) scope = hub_internal::ScopeFromValues(c, nullptr);
+  return scope && hub_internal::InScope(*scope, office, info().office_id.value());
+}
+
+Result<wire::Message> HubSession::State::Pull(const wire::PullRequest& request) {
+  std::uint32_t limit = options().max_batch_changes;
+  if (request.max_changes > 0 && request.max_changes < limit) limit = request.max_changes;
+  if (request.after.own < 0 || request.after.received < 0) {
+    return Refuse(wire::RefusalCode::kMalformed, "negative cursor");
+  }
+  // The scan bound keeps one request short when little of the log is in scope.
+  LIAISON_ASSIGN_OR_RETURN(wire::PullBatch out,
+                           Collect(request.after, limit, 50 * static_cast<std::int64_t>(limit)));
+  summary.pulled += static_cast<std::int64_t>(out.changes.size());
+  return wire::Message(std::move(out));
+}
+
+// Up to `limit` changes for this office past `after`, within one frame, looking at
+// no more than `max_scanned` changes of the log.
+Result<wire::PullBatch> HubSession::State::Collect(const wire::HubCursor& after,
+                                                  std::uint32_t limit, std::int64_t max_scanned) {
+  LIAISON_ASSIGN_OR_RETURN(const TableColumns* tables, hub->TablesAt(schema_version));
+  LIAISON_ASSIGN_OR_RETURN(RowScopes scopes, RowScopes::Prepare(db()));
+  // Room for the frame's own fields around the changes.
+  const std::size_t budget = options().max_frame_bytes - 256;
+  wire::PullBatch out;
+  std::size_t bytes = 0;
+  std::int64_t scanned = 0;
+  LIAISON_ASSIGN_OR_RETURN(
+      ChangeReader reader,
+      ChangeReader::OpenAfter(hub->replica, LogPosition{after.own, after.received}));
+  LogPosition before = reader.position();
+  for (;;) {
+    if (out.changes.size() >= limit || scanned >= max_scanned) {
+      out.more = true;
+      break;
+    }
+    before = reader.position();
+    LIAISON_ASSIGN_OR_RETURN(std::optional<Change> c, reader.Next());
+    if (!c) break;
+    ++scanned;
+    LIAISON_ASSIGN_OR_RETURN(bool deliver, Deliverable(*c, scopes, *tables));
+    if (!deliver) continue;
+    LIAISON_ASSIGN_OR_RETURN(std::size_t size, wire::EncodedChangeBytes(*c));
+    if (bytes + size > budget) {
+      if (out.changes.empty()) {
+        return Status::Internal("change " + c->origin + ":" + std::to_string(c->seq) +
+                                " does not fit in a frame of " +
+                                std::to_string(options().max_frame_bytes) + " bytes");
+      }
+      out.more = true;
+      out.next = wire::HubCursor{before.own, before.received};
+      return out;
+    }
+    bytes += size;
+    out.changes.push_back(std::move(*c));
+  }
+  out.next = wire::HubCursor{reader.position().own, reader.position().received};
+  return out;
+}
+
+Result<wire::HubCursor> HubSession::State::Head() {
+  LIAISON_ASSIGN_OR_RETURN(std::int64_t own,
+                           db().QueryInt("SELECT coalesce(max(seq), 0) FROM _sync_changes"));
+  LIAISON_ASSIGN_OR_RETURN(std::int64_t received,
+                           db().QueryInt("SELECT coalesce(max(pos), 0) FROM _sync_received"));
+  return wire::HubCursor{own, received};
+}
+
+Result<std::string> HubSession::State::ScopeDigest() {
+  LIAISON_ASSIGN_OR_RETURN(const TableColumns* tables, hub->TablesAt(schema_version));
+  std::vector<std::string> names;
+  for (const auto& [name, columns] : *tables) names.push_back(name);
+  return DigestTables(db(), hub_internal::ScopeConditions(names, office, info().office_id.value()));
+}
+
+Result<wire::Message> HubSession::State::OnVerify(const wire::Verify& verify) {
+  // Anything in the office's scope past its cursor means the master copy moved on
+  // while the office pulled: it must pull again before the comparison means anything.
+  if (verify.at.own < 0 || verify.at.received < 0) {
+    return Refuse(wire::RefusalCode::kMalformed, "negative cursor");
+  }
+  LIAISON_ASSIGN_OR_RETURN(wire::PullBatch pending, Collect(verify.at, 1, 1'000'000));
+  LIAISON_ASSIGN_OR_RETURN(wire::HubCursor head, Head());
+  wire::Verdict verdict;
+  verdict.hub_sequence = head.sequence();
+  if (!pending.changes.empty() || pending.more) return wire::Message(verdict);
+  LIAISON_ASSIGN_OR_RETURN(verdict.hub_digest, ScopeDigest());
+  verdict.equal = verdict.hub_digest == verify.digest;
+  compared = true;
+  summary.verified = verdict.equal;
+  summary.hub_sequence = verdict.hub_sequence;
+  LIAISON_RETURN_IF_ERROR(
+      hub_internal::RecordComparison(db(), office, verdict.equal, verdict.hub_sequence));
+  return wire::Message(std::move(verdict));
+}
+
+void HubSession::Close() {
+  State& s = *state_;
+  if (s.closed) return;
+  s.closed = true;
+  std::string result = "cut";
+  if (!s.summary.refusal.empty()) {
+    result = "refused: " + s.summary.refusal;
+  } else if (s.summary.complete) {
+    result = s.summary.verified ? "complete" : "complete, scope differs";
+  }
+  if (s.replica_id.empty() && s.summary.refusal.empty() && s.phase == State::Phase::kHello) return;
+  (void)hub_internal::RecordSync(s.db(), s.office, result, s.summary, s.skew_ms);
+}
+
+}  // namespace liaison

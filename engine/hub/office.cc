@@ -1,0 +1,346 @@
+// The office's side of a sync round (hub.h): push own changes above the hub's
+// watermark, pull the hub's changes in scope from the saved cursor, compare digests.
+//
+// The office keeps one row per hub in `_sync_hub_link` (HUB.md): the pull cursor,
+// the schema version it was built at (an upgraded office pulls again from zero, to
+// receive what the hub held back from its older schema), and the last comparison.
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+
+#include "hub/scope.h"
+#include "liaison/capture.h"
+#include "liaison/digest.h"
+#include "liaison/hub.h"
+#include "liaison/merger.h"
+
+namespace liaison {
+namespace {
+
+constexpr int kMaxVerifyAttempts = 3;
+
+std::uint64_t NowMs() {
+  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                        std::chrono::system_clock::now().time_since_epoch())
+                                        .count());
+}
+
+Status CreateLinkTable(Db& db) {
+  return db.Exec(
+      "CREATE TABLE IF NOT EXISTS _sync_hub_link (hub_replica_id TEXT PRIMARY KEY NOT NULL, "
+      "cursor_own INTEGER NOT NULL DEFAULT 0, cursor_received INTEGER NOT NULL DEFAULT 0, "
+      "schema_version INTEGER NOT NULL DEFAULT 0, last_sync_at TEXT, last_equal_at TEXT, "
+      "last_equal_sequence INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID");
+}
+
+}  // namespace
+
+struct OfficeSession::State {
+  enum class Phase { kWelcome, kPush, kPull, kVerify, kDone };
+
+  Replica* replica = nullptr;
+  OfficeSyncOptions options;
+  Phase phase = Phase::kWelcome;
+  wire::Welcome hub;
+  std::optional<ChangeReader> push_reader;
+  std::optional<Change> carried;  // read but not sent: did not fit the last batch
+  std::uint64_t batch = 0;
+  std::int64_t push_total = 0, push_done = 0;
+  wire::HubCursor cursor;
+  int verify_attempts = 0;
+  SyncSummary summary;
+
+  Db& db() { return replica->db(); }
+
+  Result<std::optional<wire::Message>> OnWelcome(const wire::Welcome& welcome);
+  Result<wire::Message> NextPush();
+  Result<wire::Message> OnAck(const wire::PushAck& ack);
+  Result<wire::Message> OnPull(const wire::PullBatch& batch);
+  Result<wire::Message> OnVerdict(const wire::Verdict& verdict);
+  Result<wire::Message> Verify();
+  Status LoadCursor();
+  Status SaveCursor();
+  Status SaveComparison(const wire::Verdict& verdict);
+  wire::Message PullRequest() {
+    phase = Phase::kPull;
+    return wire::PullRequest{cursor, options.max_batch_changes};
+  }
+};
+
+OfficeSession::OfficeSession(std::unique_ptr<State> state) : state_(std::move(state)) {}
+OfficeSession::OfficeSession(OfficeSession&&) noexcept = default;
+OfficeSession::~OfficeSession() = default;
+
+Result<OfficeSession> OfficeSession::Begin(Replica& replica, const OfficeSyncOptions& options) {
+  if (replica.info().role != Role::kOffice) {
+    return Status::FailedPrecondition("the hub's master copy does not sync with itself");
+  }
+  if (options.max_batch_changes == 0 || options.max_frame_bytes < 1024) {
+    return Status::InvalidArgument("batch and frame limits must be positive");
+  }
+  LIAISON_RETURN_IF_ERROR(CreateLinkTable(replica.db()));
+  auto s = std::make_unique<State>();
+  s->replica = &replica;
+  s->options = options;
+  s->summary.office_id = replica.info().office_id.value();
+  return OfficeSession(std::move(s));
+}
+
+wire::Message OfficeSession::Start() {
+  wire::Hello hello;
+  hello.schema_version = static_cast<std::uint32_t>(state_->replica->info().schema_version);
+  hello.replica_id = state_->replica->info().replica_id.value();
+  hello.capabilities = wire::kCapReseed;
+  hello.wall_ms = NowMs();
+  return hello;
+}
+
+bool OfficeSession::finished() const { return state_->phase == State::Phase::kDone; }
+const SyncSummary& OfficeSession::summary() const { return state_->summary; }
+
+SyncProgress OfficeSession::progress() const {
+  const State& s = *state_;
+  switch (s.phase) {
+    case State::Phase::kWelcome:
+    case State::Phase::kPush:
+      return SyncProgress{"push", s.push_done, s.push_total};
+    case State::Phase::kPull:
+      return SyncProgress{"pull", s.summary.pulled, 0};
+    default:
+      return SyncProgress{"verify", 0, 0};
+  }
+}
+
+Result<std::optional<wire::Message>> OfficeSession::Handle(const wire::Message& message) {
+  State& s = *state_;
+  if (const auto* refusal = std::get_if<wire::Refusal>(&message)) {
+    s.summary.refusal = refusal->reason;
+    s.phase = State::Phase::kDone;
+    return Status::FailedPrecondition(std::string("the hub refused (") +
+                                      wire::RefusalCodeName(refusal->code) +
+                                      "): " + refusal->reason);
+  }
+  auto unexpected = [&]() -> Status {
+    return Status::Corruption(std::string("the hub sent ") + wire::TypeName(wire::TypeOf(message)) +
+                              " out of turn");
+  };
+  auto wrap = [](Result<wire::Message> m) -> Result<std::optional<wire::Message>> {
+    if (!m.ok()) return m.status();
+    return std::optional<wire::Message>(std::move(*m));
+  };
+  switch (s.phase) {
+    case State::Phase::kWelcome:
+      if (const auto* w = std::get_if<wire::Welcome>(&message)) return s.OnWelcome(*w);
+      return unexpected();
+    case State::Phase::kPush:
+      if (const auto* a = std::get_if<wire::PushAck>(&message)) return wrap(s.OnAck(*a));
+      return unexpected();
+    case State::Phase::kPull:
+      if (const auto* b = std::get_if<wire::PullBatch>(&message)) return wrap(s.OnPull(*b));
+      return unexpected();
+    case State::Phase::kVerify:
+      if (const auto* v = std::get_if<wire::Verdict>(&message)) {
+        Result<wire::Message> next = s.OnVerdict(*v);
+        if (!next.ok()) return next.status();
+        return std::optional<wire::Message>(std::move(*next));
+      }
+      return unexpected();
+    case State::Phase::kDone:
+      return std::optional<wire::Message>();
+  }
+  return unexpected();
+}
+
+Result<std::optional<wire::Message>> OfficeSession::State::OnWelcome(const wire::Welcome& w) {
+  const std::string& mine = replica->info().office_id.value();
+  if (w.office_id != mine) {
+    return Status::FailedPrecondition("the certificate names office " + w.office_id +
+                                      " but this replica belongs to " + mine);
+  }
+  if (w.max_batch_changes == 0 || w.max_frame_bytes < 1024) {
+    return Status::Corruption("the hub announced limits of zero");
+  }
+  hub = w;
+  options.max_batch_changes = std::min(options.max_batch_changes, w.max_batch_changes);
+  options.max_frame_bytes = std::min(options.max_frame_bytes, w.max_frame_bytes);
+  LIAISON_RETURN_IF_ERROR(LoadCursor());
+  LIAISON_ASSIGN_OR_RETURN(ChangeReader reader, ChangeReader::OpenOwn(*replica, w.watermark));
+  push_reader.emplace(std::move(reader));
+  LIAISON_ASSIGN_OR_RETURN(push_total, db().QueryInt("SELECT count(*) FROM _sync_changes WHERE seq > " +
+                                                     std::to_string(w.watermark)));
+  phase = Phase::kPush;
+  LIAISON_ASSIGN_OR_RETURN(wire::Message next, NextPush());
+  return std::optional<wire::Message>(std::move(next));
+}
+
+// The next batch of own changes, or the first pull request when all are pushed.
+Result<wire::Message> OfficeSession::State::NextPush() {
+  wire::PushBatch out;
+  std::size_t bytes = 0;
+  const std::size_t budget = options.max_frame_bytes - 256;
+  while (out.changes.size() < options.max_batch_changes) {
+    std::optional<Change> c = std::move(carried);
+    carried.reset();
+    if (!c) {
+      LIAISON_ASSIGN_OR_RETURN(c, push_reader->Next());
+      if (!c) break;
+    }
+    LIAISON_ASSIGN_OR_RETURN(std::size_t size, wire::EncodedChangeBytes(*c));
+    if (bytes + size > budget) {
+      if (out.changes.empty()) {
+        return Status::FailedPrecondition("change " + std::to_string(c->seq) + " (" +
+                                          std::to_string(size) + " bytes) does not fit a frame");
+      }
+      carried = std::move(c);
+      break;
+    }
+    bytes += size;
+    out.changes.push_back(std::move(*c));
+  }
+  if (out.changes.empty()) {
+    push_reader.reset();  // ends its read transaction before the pull writes
+    return PullRequest();
+  }
+  out.batch = ++batch;
+  return wire::Message(std::move(out));
+}
+
+Result<wire::Message> OfficeSession::State::OnAck(const wire::PushAck& ack) {
+  if (ack.batch != batch) {
+    return Status::Corruption("the hub acknowledged batch " + std::to_string(ack.batch) +
+                              " instead of " + std::to_string(batch));
+  }
+  summary.pushed += ack.applied;
+  summary.duplicates += ack.duplicates;
+  summary.conflicts += ack.conflicts;
+  summary.quarantined += static_cast<std::int64_t>(ack.quarantined.size());
+  for (const auto& q : ack.quarantined) summary.quarantine.push_back(q);
+  push_done += ack.applied + ack.duplicates + static_cast<std::int64_t>(ack.quarantined.size());
+  return NextPush();
+}
+
+Result<wire::Message> OfficeSession::State::OnPull(const wire::PullBatch& batch) {
+  if (batch.changes.size() > options.max_batch_changes) {
+    return Status::Corruption("the hub sent " + std::to_string(batch.changes.size()) +
+                              " changes; at most " + std::to_string(options.max_batch_changes) +
+                              " were asked for");
+  }
+  if (batch.next.own < cursor.own || batch.next.received < cursor.received) {
+    return Status::Corruption("the hub's cursor went backwards");
+  }
+  LIAISON_ASSIGN_OR_RETURN(Merger merger, Merger::Begin(*replica));
+  for (const Change& c : batch.changes) LIAISON_RETURN_IF_ERROR(merger.Apply(c));
+  cursor = batch.next;
+  LIAISON_RETURN_IF_ERROR(SaveCursor());
+  LIAISON_RETURN_IF_ERROR(merger.Commit());
+  summary.pulled += static_cast<std::int64_t>(batch.changes.size());
+  summary.conflicts += merger.stats().conflicts;
+  summary.duplicates += merger.stats().duplicates;
+  if (batch.more) return PullRequest();
+  return Verify();
+}
+
+Result<wire::Message> OfficeSession::State::Verify() {
+  LIAISON_ASSIGN_OR_RETURN(std::vector<TableInfo> tables, ReplicatedTables(db()));
+  std::vector<std::string> names;
+  for (const auto& t : tables) names.push_back(t.name);
+  LIAISON_ASSIGN_OR_RETURN(
+      std::string digest,
+      DigestTables(db(), hub_internal::ScopeConditions(names, replica->info().office_id.value(),
+                                                        hub.hub_office_id)));
+  phase = Phase::kVerify;
+  ++verify_attempts;
+  return wire::Message(wire::Verify{cursor, digest});
+}
+
+Result<wire::Message> OfficeSession::State::OnVerdict(const wire::Verdict& verdict) {
+  if (verdict.hub_digest.empty()) {
+    // The master copy changed in this office's scope since the last pull.
+    if (verify_attempts >= kMaxVerifyAttempts) {
+      phase = Phase::kDone;
+      summary.complete = false;
+      return Status::FailedPrecondition(
+          "the master copy kept changing in this office's scope; sync again later");
+    }
+    return PullRequest();
+  }
+  summary.verified = verdict.equal;
+  summary.hub_sequence = verdict.hub_sequence;
+  summary.complete = true;
+  LIAISON_RETURN_IF_ERROR(SaveComparison(verdict));
+  phase = Phase::kDone;
+  return wire::Message(wire::Bye{});
+}
+
+Status OfficeSession::State::LoadCursor() {
+  const int version = replica->info().schema_version;
+  LIAISON_ASSIGN_OR_RETURN(
+      Stmt link, db().Prepare("SELECT cursor_own, cursor_received, schema_version FROM "
+                              "_sync_hub_link WHERE hub_replica_id = ?"));
+  link.Bind(1, std::string_view(hub.hub_replica_id));
+  LIAISON_ASSIGN_OR_RETURN(bool row, link.Step());
+  if (row && link.Int(2) == version) {
+    cursor = wire::HubCursor{link.Int(0), link.Int(1)};
+    return Status::Ok();
+  }
+  // First sync with this hub, or a schema upgrade since: pull everything again.
+  cursor = wire::HubCursor{};
+  LIAISON_ASSIGN_OR_RETURN(
+      Stmt reset, db().Prepare("INSERT OR REPLACE INTO _sync_hub_link(hub_replica_id, "
+                               "schema_version) VALUES(?, ?)"));
+  reset.Bind(1, std::string_view(hub.hub_replica_id)).Bind(2, std::int64_t{version});
+  return reset.Run();
+}
+
+Status OfficeSession::State::SaveCursor() {
+  LIAISON_ASSIGN_OR_RETURN(Stmt update,
+                           db().Prepare("UPDATE _sync_hub_link SET cursor_own = ?, cursor_received "
+                                        "= ? WHERE hub_replica_id = ?"));
+  update.Bind(1, cursor.own).Bind(2, cursor.received).Bind(3, std::string_view(hub.hub_replica_id));
+  return update.Run();
+}
+
+Status OfficeSession::State::SaveComparison(const wire::Verdict& verdict) {
+  const char* sql =
+      verdict.equal
+          ? "UPDATE _sync_hub_link SET last_sync_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), "
+            "last_equal_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), last_equal_sequence = ?2 "
+            "WHERE hub_replica_id = ?1"
+          : "UPDATE _sync_hub_link SET last_sync_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') "
+            "WHERE hub_replica_id = ?1";
+  LIAISON_ASSIGN_OR_RETURN(Stmt update, db().Prepare(sql));
+  update.Bind(1, std::string_view(hub.hub_replica_id));
+  if (verdict.equal) update.Bind(2, verdict.hub_sequence);
+  return update.Run();
+}
+
+Result<std::string> ReseedReplica(const std::string& path) {
+  ReplicaInfo info;
+  {
+    LIAISON_ASSIGN_OR_RETURN(Replica old, Replica::Open(path));
+    info = old.info();
+    if (info.role != Role::kOffice) return Status::FailedPrecondition("only an office replica can be re-seeded");
+    // Fold the write-ahead log into the file so that one rename moves everything.
+    LIAISON_RETURN_IF_ERROR(old.db().Exec("PRAGMA wal_checkpoint(TRUNCATE)"));
+  }
+  const std::time_t now = std::time(nullptr);
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", std::gmtime(&now));
+  const std::string backup = path + ".before-reseed-" + stamp;
+  if (std::rename(path.c_str(), backup.c_str()) != 0) {
+    return Status::IoError("cannot move " + path + " aside: " + std::strerror(errno));
+  }
+  for (const char* suffix : {"-wal", "-shm"}) std::remove((path + suffix).c_str());
+  OpenOptions options;
+  options.schema_version = info.schema_version;
+  Result<Replica> fresh = Replica::Create(path, info.office_id, Role::kOffice, options);
+  if (!fresh.ok()) {
+    (void)std::rename(backup.c_str(), path.c_str());
+    return fresh.status();
+  }
+  return backup;
+}
+
+}  // namespace liaison

@@ -1,0 +1,171 @@
+// The sync protocol's two ends, without the network: HubSession (the hub's side of
+// one office's connection) and OfficeSession (the office's side of one sync round).
+// Each consumes the peer's messages (wire.h) and produces its own; engine/net carries
+// them over TLS. Keeping them transport-free lets tests drive whole rounds in memory.
+//
+// The hub (a replica created with `--hub`) holds the master copy. Its master log is
+// its own change log plus its relay log; HubCursor (wire.h) is a position in it.
+// What the hub keeps besides the replica's own metadata (engine/hub/HUB.md):
+//   _sync_hub_replicas   which office each replica id belongs to (first come)
+//   _sync_hub_offices    per office: last sync, its result, last equal digest, skew
+//   _sync_hub_scope      owner and audience of every row the master log names
+//   _sync_quarantine     changes refused for scope or clock, kept whole with reason
+//
+// Scope (engine/hub/HUB.md, "Scope"): an office writes only rows whose owner is its
+// office id, including the row's owner after the change; it receives rows it owns
+// and the hub office's rows (reference data), except where a table names an audience
+// column: then a hub-owned row reaches only the office it names.
+//
+// Thread-safety: none. A Hub and all its sessions belong to one thread; sessions may
+// interleave message by message (the daemon runs them on one event loop), and every
+// write to the master copy happens inside one Handle call, in one transaction.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "liaison/replica.h"
+#include "liaison/status.h"
+#include "liaison/wire.h"
+
+namespace liaison {
+
+struct HubOptions {
+  std::uint32_t max_frame_bytes = wire::kDefaultMaxFrameBytes;
+  std::uint32_t max_batch_changes = 2000;
+  // A change whose clock is further ahead of the hub's clock is quarantined.
+  std::int64_t max_clock_ahead_ms = 24 * 60 * 60 * 1000;
+};
+
+// What one sync round did, for the log line and the office's summary.
+struct SyncSummary {
+  std::string office_id;
+  std::int64_t pushed = 0;       // changes the office sent that were new to the hub
+  std::int64_t pulled = 0;       // changes the hub sent
+  std::int64_t conflicts = 0;    // journal entries written (hub side: by the push)
+  std::int64_t quarantined = 0;  // changes refused for scope or clock, kept at the hub
+  std::int64_t duplicates = 0;   // changes the receiver already had
+  bool verified = false;         // the digests of the scope compared equal
+  std::int64_t hub_sequence = 0; // master log position the comparison was made at
+  std::vector<wire::Quarantined> quarantine;  // office side: what the hub kept aside, why
+  std::string refusal;           // non-empty when the round ended with a Refusal
+  bool complete = false;         // push, pull and verify all done
+};
+
+class HubSession;
+
+class Hub {
+ public:
+  // Opens the master copy at `path` (synchronous=FULL). Refuses a replica that was
+  // not created with --hub.
+  static Result<Hub> Open(const std::string& path, const HubOptions& options = {});
+  Hub(Hub&&) noexcept;
+  Hub& operator=(Hub&&) = delete;
+  ~Hub();
+
+  // A session for a connection whose client certificate names `office_id`.
+  std::unique_ptr<HubSession> StartSession(const std::string& office_id);
+
+  Replica& replica();
+  const HubOptions& options() const;
+
+ private:
+  friend class HubSession;
+  struct State;
+  explicit Hub(std::unique_ptr<State> state);
+  std::unique_ptr<State> state_;
+};
+
+class HubSession {
+ public:
+  ~HubSession();
+  // The reply to one message from the office: nullopt after Bye. A Refusal ends the
+  // session (finished() turns true); the connection should close after sending it.
+  // Never returns an error: failures become a Refusal with their reason.
+  std::optional<wire::Message> Handle(const wire::Message& message);
+  // The connection closed (cleanly or not): records the round in _sync_hub_offices.
+  void Close();
+  bool finished() const;
+  const SyncSummary& summary() const;
+
+ private:
+  friend class Hub;
+  struct State;
+  explicit HubSession(std::unique_ptr<State> state);
+  std::unique_ptr<State> state_;
+};
+
+struct OfficeSyncOptions {
+  std::uint32_t max_batch_changes = 1000;  // lowered to the hub's limit if above it
+  std::uint32_t max_frame_bytes = wire::kDefaultMaxFrameBytes;
+};
+
+// Progress of a round, for a terminal display.
+struct SyncProgress {
+  const char* phase = "";  // "push", "pull", "verify"
+  std::int64_t done = 0;
+  std::int64_t total = 0;  // 0 when unknown
+};
+
+class OfficeSession {
+ public:
+  // REQUIRES: `replica` is an office replica and outlives the session.
+  static Result<OfficeSession> Begin(Replica& replica, const OfficeSyncOptions& options = {});
+  OfficeSession(OfficeSession&&) noexcept;
+  OfficeSession& operator=(OfficeSession&&) = delete;
+  ~OfficeSession();
+
+  wire::Message Start();  // the Hello
+  // The next message to send after the hub's `message`; nullopt once the round is
+  // over (the Bye has been returned before). A Refusal from the hub, or a reply that
+  // breaks the protocol, is an error; what was committed before stays committed.
+  Result<std::optional<wire::Message>> Handle(const wire::Message& message);
+  bool finished() const;
+  const SyncSummary& summary() const;
+  SyncProgress progress() const;
+
+ private:
+  struct State;
+  explicit OfficeSession(std::unique_ptr<State> state);
+  std::unique_ptr<State> state_;
+};
+
+// Repairs an office replica whose scope differs from the master copy: moves the file
+// at `path` aside (returned: PATH.before-reseed-TIMESTAMP) and creates in its place an
+// empty replica of the same office with a new replica id, for a sync to fill from the
+// master copy. Push the old replica's changes first: the new one does not have them.
+Result<std::string> ReseedReplica(const std::string& path);
+
+// One row of `liaison hub status`.
+struct OfficeStatus {
+  std::string office_id;
+  std::string replica_ids;        // comma-separated
+  std::string last_sync_at;       // ISO 8601 UTC, empty if never
+  std::string last_result;        // "complete", "refused: ...", "cut"
+  std::string last_equal_at;      // last time the digests of its scope matched
+  std::int64_t last_equal_sequence = 0;
+  bool last_mismatch = false;     // the last comparison found a difference
+  std::int64_t quarantined = 0;   // changes held in quarantine
+  std::int64_t skew_ms = 0;       // office clock minus hub clock at the last sync
+};
+
+Result<std::vector<OfficeStatus>> ListOfficeStatus(Replica& hub);
+
+struct QuarantineEntry {
+  std::int64_t id = 0;
+  std::string received_at;
+  std::string office_id;
+  std::string origin;
+  std::int64_t seq = 0;
+  std::string table, pk, op;
+  std::string values_json;
+  std::string reason;
+};
+
+Result<std::vector<QuarantineEntry>> ListQuarantine(Replica& hub);
+
+}  // namespace liaison
