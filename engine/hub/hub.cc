@@ -351,7 +351,7 @@ Result<wire::PullBatch> HubSession::State::Collect(const wire::HubCursor& after,
   std::int64_t scanned = 0;
   LIAISON_ASSIGN_OR_RETURN(
       ChangeReader reader,
-      ChangeReader::OpenAfter(hub->replica, LogPosition{after.own, after.received}));
+      ChangeReader::OpenAfter(hub->replica, LogPosition{after.own, after.received}, replica_id));
   LogPosition before = reader.position();
   for (;;) {
     if (out.changes.size() >= limit || scanned >= max_scanned) {

@@ -17,6 +17,7 @@ struct ChangeReader::State {
   bool received_ready = false, received_done = false;
   bool in_transaction = false;
   bool own_only = false;
+  std::string skip_origin;  // relayed changes of this origin are passed over
   LogPosition position;
 
   // Moves `received` to the next row not covered by `since`.
@@ -26,6 +27,10 @@ struct ChangeReader::State {
       if (!row) {
         received_done = true;
         return Status::Ok();
+      }
+      if (!skip_origin.empty() && received.Text(0) == skip_origin) {
+        position.received = received.Int(11);
+        continue;
       }
       auto it = since.find(received.Text(0));
       if (it == since.end() || received.Int(1) > it->second) {
@@ -64,8 +69,11 @@ Result<ChangeReader> ChangeReader::OpenOwn(Replica& replica, std::int64_t after)
   return Start(replica, {}, LogPosition{after, 0}, true);
 }
 
-Result<ChangeReader> ChangeReader::OpenAfter(Replica& replica, const LogPosition& after) {
-  return Start(replica, {}, after, false);
+Result<ChangeReader> ChangeReader::OpenAfter(Replica& replica, const LogPosition& after,
+                                             const std::string& skip_origin) {
+  Result<ChangeReader> reader = Start(replica, {}, after, false);
+  if (reader.ok()) reader->state_->skip_origin = skip_origin;
+  return reader;
 }
 
 Result<ChangeReader> ChangeReader::Start(Replica& replica, const VersionVector& since,

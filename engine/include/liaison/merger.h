@@ -87,8 +87,10 @@ class ChangeReader {
   static Result<ChangeReader> Open(Replica& replica, const VersionVector& since);
   // Own changes only, those with seq > `after`.
   static Result<ChangeReader> OpenOwn(Replica& replica, std::int64_t after);
-  // Own and relayed changes past `after`, in the same causal order.
-  static Result<ChangeReader> OpenAfter(Replica& replica, const LogPosition& after);
+  // Own and relayed changes past `after`, in the same causal order, passing over
+  // (without decoding) relayed changes that came from `skip_origin`.
+  static Result<ChangeReader> OpenAfter(Replica& replica, const LogPosition& after,
+                                        const std::string& skip_origin = "");
   ChangeReader(ChangeReader&&) noexcept;
   ChangeReader& operator=(ChangeReader&&) = delete;
   ~ChangeReader();
