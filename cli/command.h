@@ -52,6 +52,8 @@ void RegisterExport(CLI::App& app);
 void RegisterImport(CLI::App& app);
 void RegisterVector(CLI::App& app);
 void RegisterDomainCommands(CLI::App& app);
+void RegisterHub(CLI::App& app);
+void RegisterSync(CLI::App& app);
 void RegisterPki(CLI::App& app);
 
 }  // namespace liaison::cli

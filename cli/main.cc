@@ -22,6 +22,8 @@ int main(int argc, char** argv) {
   RegisterImport(app);
   RegisterVector(app);
   RegisterDomainCommands(app);
+  RegisterHub(app);
+  RegisterSync(app);
   RegisterPki(app);
   try {
     app.parse(argc, argv);

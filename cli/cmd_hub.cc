@@ -1,0 +1,226 @@
+// liaison hub serve --db F --listen HOST:PORT (--pki DIR | --cert C --key K --ca CA --crl CRL)
+//                   [--max-connections N] [--handshake-timeout-ms N] [--idle-timeout-ms N]
+//                   [--max-frame-bytes N] [--max-batch N] [--max-clock-ahead-ms N]
+// liaison hub status --db F [--json]
+// liaison hub quarantine --db F [--json]
+//
+// The hub daemon (engine/include/liaison/net.h) and what it keeps about the offices
+// (engine/include/liaison/hub.h). `serve` prints "listening on HOST:PORT" on stdout
+// once bound (port 0 picks a free one), then one log line per sync session and per
+// refused connection on stderr; SIGTERM or SIGINT stops it: no new connections, open
+// sessions finish (at most the idle timeout), exit 0.
+#include <iostream>
+
+#include "command.h"
+#include "liaison/hub.h"
+#include "liaison/json.h"
+#include "liaison/net.h"
+#include "liaison/pki.h"
+#include "records.h"
+
+namespace liaison::cli {
+namespace {
+
+struct ServeInputs {
+  HubServerOptions server;
+  std::string pki_dir;
+  std::int64_t handshake_timeout_ms = 10'000;
+  std::int64_t idle_timeout_ms = 60'000;
+};
+
+// The TLS files from --pki DIR, or each from its own option.
+TlsFiles ServeTlsFiles(const ServeInputs& in) {
+  const TlsFiles& given = in.server.tls;
+  if (!in.pki_dir.empty()) {
+    PkiPaths paths = PkiPaths::In(in.pki_dir);
+    return TlsFiles{paths.hub_cert, paths.hub_key, paths.ca_cert, paths.crl};
+  }
+  if (given.cert.empty() || given.key.empty() || given.ca.empty() || given.crl.empty()) {
+    Fail("give --pki DIR, or all of --cert, --key, --ca and --crl");
+  }
+  return given;
+}
+
+void RegisterServe(CLI::App& hub) {
+  auto* cmd = hub.add_subcommand("serve", "Run the hub daemon: offices sync with it over TLS");
+  auto in = std::make_shared<ServeInputs>();
+  HubServerOptions& s = in->server;
+  cmd->add_option("--db", s.db_path, "The hub's replica (made with `liaison init --hub`)")
+      ->required();
+  cmd->add_option("--listen", s.listen, "HOST:PORT to listen on; port 0 picks a free one")
+      ->default_val(s.listen);
+  auto* pki = cmd->add_option("--pki", in->pki_dir,
+                              "Certificate authority directory: uses its hub.crt, hub.key, "
+                              "ca.crt and ca.crl");
+  for (auto [name, path, what] : {std::tuple{"--cert", &s.tls.cert, "Hub certificate (PEM)"},
+                                  std::tuple{"--key", &s.tls.key, "Hub private key (PEM)"},
+                                  std::tuple{"--ca", &s.tls.ca, "CA certificate (PEM)"},
+                                  std::tuple{"--crl", &s.tls.crl, "CA revocation list (PEM)"}}) {
+    cmd->add_option(name, *path, what)->excludes(pki);
+  }
+  cmd->add_option("--max-connections", s.max_connections,
+                  "Sessions at once; more get a \"busy\" refusal and retry later")
+      ->default_val(s.max_connections)
+      ->check(CLI::Range(1, 100'000));
+  cmd->add_option("--handshake-timeout-ms", in->handshake_timeout_ms,
+                  "Time a new connection has to complete the TLS handshake")
+      ->default_val(in->handshake_timeout_ms)
+      ->check(CLI::Range(1, 3'600'000));
+  cmd->add_option("--idle-timeout-ms", in->idle_timeout_ms,
+                  "Time an office has to send its next message; also the longest wait "
+                  "for open sessions when stopping")
+      ->default_val(in->idle_timeout_ms)
+      ->check(CLI::Range(1, 86'400'000));
+  cmd->add_option("--max-frame-bytes", s.hub.max_frame_bytes, "Largest frame accepted")
+      ->default_val(s.hub.max_frame_bytes)
+      ->check(CLI::Range(std::uint32_t{1024}, wire::kHardMaxFrameBytes));
+  cmd->add_option("--max-batch", s.hub.max_batch_changes, "Most changes in one batch")
+      ->default_val(s.hub.max_batch_changes)
+      ->check(CLI::Range(1, 1'000'000));
+  cmd->add_option("--max-clock-ahead-ms", s.hub.max_clock_ahead_ms,
+                  "A change stamped further ahead of the hub's clock is quarantined")
+      ->default_val(s.hub.max_clock_ahead_ms)
+      ->check(CLI::NonNegativeNumber);
+  cmd->footer(
+      "Example:\n"
+      "  liaison init --db hub.db --office city --hub\n"
+      "  liaison pki init-ca pki\n"
+      "  liaison hub serve --db hub.db --listen 0.0.0.0:7443 --pki pki");
+  cmd->callback([in] {
+    HubServerOptions options = in->server;
+    options.tls = ServeTlsFiles(*in);
+    options.handshake_timeout = std::chrono::milliseconds(in->handshake_timeout_ms);
+    options.idle_timeout = std::chrono::milliseconds(in->idle_timeout_ms);
+    options.log = &std::cerr;
+    const std::string host = options.listen.substr(0, options.listen.rfind(':'));
+    options.on_listening = [host](std::uint16_t port) {
+      std::cout << "listening on " << host << ":" << port << std::endl;
+    };
+    Check(ServeHub(options));
+  });
+}
+
+void PrintStatusJson(const std::vector<OfficeStatus>& offices) {
+  JsonWriter w;
+  w.BeginArray();
+  for (const OfficeStatus& o : offices) {
+    // clang-format off
+    w.BeginObject()
+        .Key("office_id").String(o.office_id)
+        .Key("replica_ids").String(o.replica_ids)
+        .Key("last_sync_at").String(o.last_sync_at)
+        .Key("last_result").String(o.last_result)
+        .Key("last_equal_at").String(o.last_equal_at)
+        .Key("last_equal_sequence").Int(o.last_equal_sequence)
+        .Key("last_mismatch").Bool(o.last_mismatch)
+        .Key("quarantined").Int(o.quarantined)
+        .Key("skew_ms").Int(o.skew_ms)
+        .EndObject();
+    // clang-format on
+  }
+  w.EndArray();
+  std::cout << w.str() << "\n";
+}
+
+void PrintStatusText(const std::vector<OfficeStatus>& offices) {
+  if (offices.empty()) {
+    std::cout << "no office has synced yet\n";
+    return;
+  }
+  std::vector<std::vector<std::string>> rows;
+  for (const OfficeStatus& o : offices) {
+    rows.push_back({o.office_id, o.last_sync_at, o.last_result, o.last_equal_at,
+                    std::to_string(o.last_equal_sequence), o.last_mismatch ? "yes" : "no",
+                    std::to_string(o.quarantined), std::to_string(o.skew_ms)});
+  }
+  PrintTable({"office", "last sync", "result", "last equal", "at sequence", "mismatch",
+              "quarantined", "skew ms"},
+             rows);
+}
+
+void RegisterStatus(CLI::App& hub) {
+  auto* cmd = hub.add_subcommand("status", "Show each office's last sync and verification");
+  auto db = std::make_shared<std::string>();
+  auto json = std::make_shared<bool>(false);
+  cmd->add_option("--db", *db, "The hub's replica")->required();
+  cmd->add_flag("--json", *json, "One JSON array, every field");
+  cmd->callback([=] {
+    Replica replica = OpenReplica(*db);
+    std::vector<OfficeStatus> offices = Check(ListOfficeStatus(replica));
+    if (*json) {
+      PrintStatusJson(offices);
+    } else {
+      PrintStatusText(offices);
+    }
+  });
+}
+
+void PrintQuarantineJson(const std::vector<QuarantineEntry>& entries) {
+  JsonWriter w;
+  w.BeginArray();
+  for (const QuarantineEntry& e : entries) {
+    // clang-format off
+    w.BeginObject()
+        .Key("id").Int(e.id)
+        .Key("received_at").String(e.received_at)
+        .Key("office_id").String(e.office_id)
+        .Key("origin").String(e.origin)
+        .Key("seq").Int(e.seq)
+        .Key("table").String(e.table)
+        .Key("row_id").String(e.pk)
+        .Key("op").String(e.op)
+        .Key("values");
+    // clang-format on
+    if (e.values_json.empty()) {
+      w.Null();
+    } else {
+      w.Raw(e.values_json);
+    }
+    w.Key("reason").String(e.reason).EndObject();
+  }
+  w.EndArray();
+  std::cout << w.str() << "\n";
+}
+
+void PrintQuarantineText(const std::vector<QuarantineEntry>& entries) {
+  if (entries.empty()) {
+    std::cout << "quarantine is empty\n";
+    return;
+  }
+  std::vector<std::vector<std::string>> rows;
+  for (const QuarantineEntry& e : entries) {
+    rows.push_back({std::to_string(e.id), e.received_at, e.office_id, std::to_string(e.seq),
+                    e.table, e.pk, e.op, e.reason});
+  }
+  PrintTable({"id", "received", "office", "seq", "table", "row id", "op", "reason"}, rows);
+}
+
+void RegisterQuarantine(CLI::App& hub) {
+  auto* cmd = hub.add_subcommand("quarantine",
+                                 "List the changes the hub refused for scope or clock, kept whole");
+  auto db = std::make_shared<std::string>();
+  auto json = std::make_shared<bool>(false);
+  cmd->add_option("--db", *db, "The hub's replica")->required();
+  cmd->add_flag("--json", *json, "One JSON array, every field and the change's values");
+  cmd->callback([=] {
+    Replica replica = OpenReplica(*db);
+    std::vector<QuarantineEntry> entries = Check(ListQuarantine(replica));
+    if (*json) {
+      PrintQuarantineJson(entries);
+    } else {
+      PrintQuarantineText(entries);
+    }
+  });
+}
+
+}  // namespace
+
+void RegisterHub(CLI::App& app) {
+  auto* hub = app.add_subcommand("hub", "The hub daemon and what it knows about the offices");
+  hub->require_subcommand(1);
+  RegisterServe(*hub);
+  RegisterStatus(*hub);
+  RegisterQuarantine(*hub);
+}
+
+}  // namespace liaison::cli

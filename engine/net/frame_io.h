@@ -1,0 +1,89 @@
+// Frames (wire.h) over a TLS stream, as C++20 coroutines with a deadline on every
+// wait. Internal to engine/net/: the hub server and the sync client share it, and
+// only engine/net/*.cc include Asio.
+//
+// Errors are values (as_tuple), never exceptions. A wait that passes its deadline is
+// cancelled and reports boost::asio::error::timed_out; the stream is then unusable
+// and should be closed.
+//
+// Reading a frame never allocates more than its announced length, and that length is
+// checked against the reader's cap (wire::DecodeFrameLength) before anything else.
+//
+// Thread-safety: a stream and its operations belong to one strand (the daemon and
+// the client each run one thread).
+#pragma once
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <tuple>
+#include <variant>
+
+#include "liaison/wire.h"
+
+namespace liaison::net {
+
+namespace asio = boost::asio;
+using boost::system::error_code;
+using Tcp = asio::ip::tcp;
+using TlsStream = asio::ssl::stream<Tcp::socket>;
+using Duration = std::chrono::steady_clock::duration;
+
+// The completion token of every wait: errors as values.
+inline constexpr auto kAsTuple = asio::as_tuple(asio::use_awaitable);
+
+// Runs `op` (an operation started with kAsTuple) until it completes or `limit`
+// passes; on timeout `op` is cancelled and the result is {error::timed_out, T{}...}.
+template <typename... T>
+asio::awaitable<std::tuple<error_code, T...>> WithDeadline(
+    asio::awaitable<std::tuple<error_code, T...>> op, Duration limit) {
+  using namespace asio::experimental::awaitable_operators;
+  asio::steady_timer timer(co_await asio::this_coro::executor, limit);
+  auto first = co_await (std::move(op) || timer.async_wait(kAsTuple));
+  if (first.index() == 1) co_return std::tuple<error_code, T...>{asio::error::timed_out, T{}...};
+  co_return std::get<0>(std::move(first));
+}
+
+// An error's text; for TLS errors OpenSSL's reason ("certificate verify failed").
+std::string ErrorText(const error_code& ec);
+
+// True when `ec` is a certificate refused by this side or by the peer's alert.
+bool IsCertificateRefusal(const error_code& ec);
+
+asio::awaitable<error_code> Handshake(TlsStream& stream,
+                                      asio::ssl::stream_base::handshake_type type, Duration limit);
+
+struct FrameRead {
+  enum class Outcome {
+    kMessage,    // `message` holds the decoded frame
+    kClosed,     // the peer closed the connection between frames
+    kTimedOut,   // nothing (or not enough) arrived within the limit
+    kTooLarge,   // the announced length is 0 or above the cap; the body is unread
+    kMalformed,  // the body broke WIRE.md
+    kBroken,     // the connection failed or closed mid-frame
+  };
+  Outcome outcome = Outcome::kBroken;
+  wire::Message message;
+  std::string detail;  // why, when not kMessage
+  error_code error;    // the transport's error, for kTimedOut, kClosed and kBroken
+};
+
+// Reads one frame of at most `max_frame_bytes` (after the header), each of the two
+// reads bounded by `limit`.
+asio::awaitable<FrameRead> ReadFrame(TlsStream& stream, std::uint32_t max_frame_bytes,
+                                     Duration limit);
+
+// Writes one encoded frame (wire::EncodeFrame) within `limit`.
+asio::awaitable<error_code> WriteFrame(TlsStream& stream, const std::string& frame, Duration limit);
+
+// Sends close_notify and waits up to `limit` for the peer's, then closes the socket.
+asio::awaitable<void> CloseTls(TlsStream& stream, Duration limit);
+
+}  // namespace liaison::net
