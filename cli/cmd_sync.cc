@@ -4,8 +4,10 @@
 // One sync round of an office replica with the hub (engine/include/liaison/net.h):
 // push its changes, pull what the hub has for it, compare digests. Prints
 //   pushed N, pulled N, conflicts N, quarantined N, verified yes|no at hub sequence N
-// then one line per change the hub kept in quarantine (with the reason), and exits 0
-// only when the round completed. Progress goes to stderr when stderr is
+// then one line per change the hub kept in quarantine (with the reason). Exits 0 when
+// the round completed and the digests matched, 3 when it completed but this office's
+// scope differs from the master copy (repaired by --reseed: push, move the file aside,
+// fill a new replica from the master copy), 1 when it did not complete. Progress goes to stderr when stderr is
 // a terminal; a failed attempt that will be retried is reported there too.
 #include <unistd.h>
 
@@ -21,7 +23,12 @@ struct SyncInputs {
   SyncClientOptions client;
   std::int64_t backoff_ms = 1000;
   std::int64_t timeout_ms = 60'000;
+  bool reseed = false;
 };
+
+// Exit code of a round that completed but found the office's scope different from
+// the master copy's.
+constexpr int kExitScopeDiffers = 3;
 
 // "\rpush 3000/20000" on a terminal line, rewritten as the round goes.
 void ShowProgress(const SyncProgress& p) {
@@ -64,6 +71,9 @@ void RegisterSync(CLI::App& app) {
                   "Most changes per push batch (lowered to the hub's limit)")
       ->default_val(c.office.max_batch_changes)
       ->check(CLI::Range(1, 1'000'000));
+  cmd->add_flag("--reseed", in->reseed,
+                "After pushing, replace the replica with a fresh one filled from the master "
+                "copy (the old file is kept beside it): repairs a scope that differs");
   cmd->footer(
       "Example:\n"
       "  liaison sync --db town-a.db --hub hub.city.example:7443 \\\n"
@@ -86,16 +96,33 @@ void RegisterSync(CLI::App& app) {
       std::cerr << "liaison: attempt " << attempt << " failed: " << why.message()
                 << "; retrying in " << wait.count() << " ms\n";
     };
-    Result<SyncSummary> summary = RunSync(options);
-    if (shown) std::cerr << "\n";
-    if (!summary.ok()) Fail(summary.status());
-    std::cout << SummaryLine(*summary) << "\n";
-    for (const wire::Quarantined& q : summary->quarantine) {
-      std::cout << "quarantined at the hub: change " << q.seq << ": " << q.reason << "\n";
+    auto round = [&]() {
+      Result<SyncSummary> summary = RunSync(options);
+      if (shown) std::cerr << "\n";
+      shown = false;
+      if (!summary.ok()) Fail(summary.status());
+      std::cout << SummaryLine(*summary) << "\n";
+      for (const wire::Quarantined& q : summary->quarantine) {
+        std::cout << "quarantined at the hub: change " << q.seq << ": " << q.reason << "\n";
+      }
+      if (!summary->complete) {
+        Fail("the round did not complete" +
+             (summary->refusal.empty() ? std::string() : ": " + summary->refusal));
+      }
+      return std::move(summary).value();
+    };
+    SyncSummary last = round();
+    if (in->reseed) {
+      std::string backup = Check(ReseedReplica(options.db_path));
+      std::cout << "moved " << options.db_path << " aside to " << backup
+                << "; filling a new replica from the master copy\n";
+      last = round();
     }
-    if (!summary->complete) {
-      Fail("the round did not complete" +
-           (summary->refusal.empty() ? std::string() : ": " + summary->refusal));
+    if (!last.verified) {
+      throw CommandError("this office's data differs from the master copy at hub sequence " +
+                             std::to_string(last.hub_sequence) +
+                             " (see the quarantined changes); `liaison sync --reseed` repairs it",
+                         kExitScopeDiffers);
     }
   });
 }

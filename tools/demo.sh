@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # A walk through Liaison: builds `liaison` when needed, then, in a fresh demo-out/,
-# creates the city office's hub replica and two office replicas (Qingshan Town and
-# Hexi Subdistrict). Reference data flows down from the hub and records flow up, as
-# change bundles (the way an office with no network syncs); the offices work offline
-# in between, one edit collides with the city office's, and the conflict journal
-# keeps the losing value. At the end every replica holds the same data.
+# sets up the city office's certificate authority and hub daemon and three offices
+# (Qingshan Town, Hexi Subdistrict, the Municipal Departments Group) on 127.0.0.1.
+# Reference data flows down and records flow up in nightly syncs over mutual TLS; the
+# offices work offline in between, one edit collides with the city office's (the
+# conflict journal keeps the losing value), and one office tries to change the city's
+# criteria (the hub keeps that change in quarantine, and the office re-seeds). At the
+# end: the merged master copy, the conflict journal and `liaison hub status`.
 #
 #   tools/demo.sh                      build in build/, write demo-out/
 #   LIAISON_BUILD_DIR=out tools/demo.sh   use another build directory
@@ -37,10 +39,17 @@ show() {
   echo
 }
 
+section "The city office's certificate authority"
+show pki init-ca pki
+for office in town-a sub-b muni-1; do
+  "$liaison" pki issue pki --office "$office"
+done
+
 section "Creating replicas"
 "$liaison" init --hub --db city.db --office city
 "$liaison" init --db town-a.db --office town-a
 "$liaison" init --db sub-b.db --office sub-b
+"$liaison" init --db muni-1.db --office muni-1
 
 # ---------------------------------------------------------------- the hub (city office)
 section "City office (hub): offices, criteria, city deputies"
@@ -79,11 +88,34 @@ muni_group=$("$liaison" group add "${C[@]}" --office muni-1 \
   --attendee "$zhou_jun" --attendee "$liu_yang" >/dev/null
 step "recorded 4 offices, 4 criteria for 2026, 3 city deputies, 1 group, 1 activity"
 
+# ------------------------------------------------------------------------ the hub daemon
+section "The hub daemon (liaison hub serve) on 127.0.0.1"
+printf '$ liaison hub serve --db city.db --listen 127.0.0.1:0 --pki pki &\n'
+"$liaison" hub serve --db city.db --listen 127.0.0.1:0 --pki pki >hub.out 2>hub.log &
+hub_pid=$!
+trap 'kill "$hub_pid" 2>/dev/null || true' EXIT
+for _ in $(seq 100); do
+  grep -q '^listening on ' hub.out 2>/dev/null && break
+  sleep 0.1
+done
+hub_addr=$(sed -n 's/^listening on //p' hub.out)
+[[ -n $hub_addr ]] || { echo "the hub did not start:" >&2; cat hub.log >&2; exit 1; }
+cat hub.out
+
+# One sync round of an office with the hub, echoed like `show`.
+sync_office() {
+  local office=$1
+  shift
+  printf '$ liaison sync --db %s.db --hub %s --cert pki/offices/%s.crt --key pki/offices/%s.key --ca pki/ca.crt %s\n' \
+    "$office" "$hub_addr" "$office" "$office" "$*"
+  "$liaison" sync --db "$office.db" --hub "$hub_addr" --cert "pki/offices/$office.crt" \
+    --key "pki/offices/$office.key" --ca pki/ca.crt "$@"
+  echo
+}
+
 # ----------------------------------------------------------- reference data flows down
-section "Nightly sync, down: the hub's reference data reaches the offices by bundle"
-show export --db city.db --out city-1.bundle
-show import --db town-a.db city-1.bundle
-show import --db sub-b.db city-1.bundle
+section "First nightly sync: the hub's reference data reaches the offices"
+for office in town-a sub-b muni-1; do sync_office "$office"; done
 
 # ------------------------------------------------------------- Qingshan Town (town-a)
 section "Qingshan Town (town-a): deputies, group, voters, links, activities"
@@ -207,12 +239,16 @@ printf '$ liaison score add --db city.db --office sub-b --criterion A1 ... --poi
 "$liaison" score add "${C[@]}" --office sub-b --criterion "$crit_a1" --assessment city \
   --points 25 --assessor "Standing Committee inspection team" || true
 
+# ------------------------------------------------- the municipal group works offline too
+section "Municipal Departments Group (muni-1): one activity, offline"
+"$liaison" activity add --db muni-1.db --kind research --held-on 2026-09-15 \
+  --title "Survey of the industrial park's waste water (园区污水调研)" \
+  --attendee "$zhou_jun" >/dev/null
+step "recorded 1 activity"
+
 # ------------------------------------------------------------------ records flow up
-section "Nightly sync, up: each office exports what the hub has not seen"
-show export --db town-a.db --out town-a-1.bundle --since "$("$liaison" vector --db city.db)"
-show import --db city.db town-a-1.bundle
-show export --db sub-b.db --out sub-b-1.bundle --since "$("$liaison" vector --db city.db)"
-show import --db city.db sub-b-1.bundle
+section "Second nightly sync: records flow up, the city's scores flow down"
+for office in town-a sub-b muni-1; do sync_office "$office"; done
 
 # ------------------------------------------------------------------------ a conflict
 section "Offline edits that collide: the office and the city office edit one activity"
@@ -223,17 +259,19 @@ show activity edit --db city.db --id "$road" \
 sleep 0.01  # the town's edit comes a moment later, offline
 show activity edit --db town-a.db --id "$road" \
   --summary "Walked 6 km with 12 villagers; sections 2, 5 and 7 need repair (report filed)."
-show export --db town-a.db --out town-a-2.bundle --since "$("$liaison" vector --db city.db)"
-show import --db city.db town-a-2.bundle
+step "and a clerk at Qingshan, with the sqlite3 shell, raises a criterion of the city's:"
+printf '$ sqlite3 town-a.db "UPDATE criteria SET max_points = 40 WHERE code = '"'"'A2'"'"'"\n\n'
+sqlite3 town-a.db "UPDATE criteria SET max_points = 40 WHERE code = 'A2'"
+
+section "Third nightly sync: the conflict is merged, the criterion edit is quarantined"
+sync_office town-a || true
 step "the later edit wins; the city office's wording is kept in the conflict journal:"
 show conflicts --db city.db
-
-# ------------------------------------------------------------------ back down, converged
-section "Nightly sync, down again: the hub passes everything on"
-for db in town-a.db sub-b.db; do
-  show export --db city.db --out "for-$db.bundle" --since "$("$liaison" vector --db "$db")"
-  show import --db "$db" "for-$db.bundle"
-done
+step "the change to the city's criterion was kept aside, whole, with its reason:"
+show hub quarantine --db city.db
+step "town-a's copy of the criterion now differs from the master copy: re-seed it"
+sync_office town-a --reseed
+for office in sub-b muni-1; do sync_office "$office"; done
 
 # ------------------------------------------------------------------------- showing it
 section "What the master copy (city.db) holds"
@@ -244,14 +282,23 @@ for cmd in office deputy group member voter link activity report commitment crit
   echo
 done
 
+section "Scope: each office holds its own voters and the city's reference data, no more"
+for db in city.db town-a.db sub-b.db muni-1.db; do
+  printf '%-10s voters %2s  criteria %s  city scores %s\n' "$db" \
+    "$(sqlite3 "$db" 'SELECT count(*) FROM voters')" \
+    "$(sqlite3 "$db" 'SELECT count(*) FROM criteria')" \
+    "$(sqlite3 "$db" "SELECT count(*) FROM scores WHERE assessment = 'city'")"
+done
+
 section "A listing as JSON (liaison voter list --db sub-b.db --representative --json)"
 "$liaison" voter list --db sub-b.db --representative --json
 
-section "Change log of sub-b.db (liaison changes)"
-"$liaison" changes --db sub-b.db
+section "Hub status (liaison hub status): last sync and last equal digest of each office"
+"$liaison" hub status --db city.db
 
-section "Digests (liaison digest): equal digests mean equal data"
-for db in city.db town-a.db sub-b.db; do
-  printf '%-10s %s\n' "$db" "$("$liaison" digest --db "$db")"
-done
-printf '\nThe replicas and bundles are in %s/.\n' "$PWD"
+section "Stopping the hub (SIGTERM): it drains and logs one line per sync"
+kill -TERM "$hub_pid"
+wait "$hub_pid"
+trap - EXIT
+cat hub.log
+printf '\nThe replicas, certificates and hub log are in %s/.\n' "$PWD"
