@@ -100,6 +100,34 @@ TEST_F(NetCli, ThreeOfficesConvergeThroughTheDaemonInEveryOrder) {
   EXPECT_EQ(hub.Wait(std::chrono::seconds(10)), 0);
 }
 
+TEST_F(NetCli, AQuarantinedEditIsReportedAndReseedingRepairsTheOffice) {
+  HubProcess hub({"--db", hub_db_, "--pki", pki_}, dir_.File("hub.log"));
+  ASSERT_NE(hub.port(), 0);
+  Sync("town-a", hub.address());
+  LiaisonOk("voter add --db " + Q(Db("town-a")) + " --name 'Li Na' --category woman");
+  // Any SQLite client may write the replica: here, a reference row of the city's.
+  CommandOutput shell = RunCommand("sqlite3 " + Q(Db("town-a")) +
+                                   " \"UPDATE offices SET name = 'Renamed' WHERE id = 'city'\"");
+  ASSERT_EQ(shell.exit_code, 0) << shell.err;
+
+  CommandOutput r = RunLiaison(SyncArgs("town-a", hub.address()));
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("pushed 1, pulled 0, conflicts 0, quarantined 1, verified no"));
+  EXPECT_THAT(r.out, HasSubstr("belongs to city, not town-a"));
+  EXPECT_THAT(r.err, HasSubstr("differs from the master copy"));
+  EXPECT_THAT(LiaisonOk("hub quarantine --db " + Q(hub_db_)), HasSubstr("offices"));
+  EXPECT_THAT(LiaisonOk("hub status --db " + Q(hub_db_) + " --json"),
+              HasSubstr("\"last_mismatch\":true"));
+
+  std::string out = LiaisonOk(SyncArgs("town-a", hub.address()) + " --reseed");
+  EXPECT_THAT(out, HasSubstr("aside to "));
+  EXPECT_THAT(out, HasSubstr("verified yes"));
+  EXPECT_EQ(Listed("voter", Db("town-a")), 1);  // pushed before the re-seed, pulled back
+  EXPECT_THAT(LiaisonOk("office list --db " + Q(Db("town-a"))), Not(HasSubstr("Renamed")));
+  EXPECT_THAT(LiaisonOk("hub status --db " + Q(hub_db_) + " --json"),
+              Not(HasSubstr("\"last_mismatch\":true")));
+}
+
 TEST_F(NetCli, ASyncThatCannotReachTheHubFailsWithTheReason) {
   // A port that was free a moment ago: nothing listens there.
   std::uint16_t port = 0;
