@@ -13,6 +13,7 @@ packages=(
   librapidcheck-dev
   libcli11-dev
   libbenchmark-dev
+  clang libclang-rt-14-dev  # tools/fuzz.sh
 )
 
 missing=()

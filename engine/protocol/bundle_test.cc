@@ -16,6 +16,8 @@
 #include <string>
 #include <vector>
 
+#include "protocol/codec_test_support.h"
+
 namespace liaison {
 namespace {
 
@@ -49,15 +51,7 @@ std::vector<Change> GoldenChanges() {
   return {insert, update, remove, big};
 }
 
-std::string Hex(std::string_view bytes) {
-  static const char* digits = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : bytes) {
-    out += digits[c >> 4];
-    out += digits[c & 15];
-  }
-  return out;
-}
+using codec_testing::Hex;
 
 // The golden file: hex digits, whitespace and '#' comments ignored.
 std::string ReadGolden() {
@@ -218,33 +212,7 @@ TEST(BundleStream, NewerFormatVersionIsRefusedByName) {
 
 // ---- Property: any Change without REAL values survives encode and decode.
 
-rc::Gen<Value> GenValue() {
-  return rc::gen::oneOf(
-      rc::gen::just(Value(std::monostate{})),
-      rc::gen::map(rc::gen::arbitrary<std::int64_t>(), [](std::int64_t i) { return Value(i); }),
-      rc::gen::map(rc::gen::arbitrary<std::string>(),
-                   [](std::string s) { return Value(std::move(s)); }));
-}
-
-rc::Gen<Clock> GenClock() {
-  return rc::gen::build<Clock>(rc::gen::set(&Clock::hlc), rc::gen::set(&Clock::origin));
-}
-
-rc::Gen<Change> GenChange() {
-  auto column = rc::gen::build<ColumnChange>(
-      rc::gen::set(&ColumnChange::column), rc::gen::set(&ColumnChange::value, GenValue()),
-      rc::gen::set(&ColumnChange::base, rc::gen::oneOf(rc::gen::just(std::optional<Clock>()),
-                                                       rc::gen::map(GenClock(), [](Clock c) {
-                                                         return std::optional<Clock>(std::move(c));
-                                                       }))));
-  return rc::gen::build<Change>(
-      rc::gen::set(&Change::origin), rc::gen::set(&Change::seq), rc::gen::set(&Change::hlc),
-      rc::gen::set(&Change::table), rc::gen::set(&Change::pk),
-      rc::gen::set(&Change::op,
-                   rc::gen::element(ChangeOp::kInsert, ChangeOp::kUpdate, ChangeOp::kDelete)),
-      rc::gen::set(&Change::epoch, GenClock()),
-      rc::gen::set(&Change::values, rc::gen::container<std::vector<ColumnChange>>(column)));
-}
+using codec_testing::GenChange;
 
 RC_GTEST_PROP(BundleProperty, ChangesRoundTripThroughTheCodec, ()) {
   Change c = *GenChange();
