@@ -213,6 +213,18 @@ TEST_F(HubFixture, AnUpdateOfReferenceDataIsQuarantinedAndTheMismatchIsReported)
   EXPECT_EQ(Must(Replica::Open(backup)).info().office_id.value(), "town-a");
 }
 
+TEST_F(HubFixture, AQuarantineReasonAboutAHugeRowIdStillFitsItsAcknowledgement) {
+  Replica& a = AddOffice("town-a");
+  const std::string id(5000, 'x');
+  Exec(a, "INSERT INTO voters(id, owner, name, category, office_id) VALUES('" + id +
+              "', 'town-b', 'Li', 'worker', 'town-b')");
+  Round r = SyncRound(*hub_, a, "town-a");
+  ASSERT_OK(r.status);
+  ASSERT_EQ(r.office.quarantine.size(), 1u);
+  EXPECT_LE(r.office.quarantine[0].reason.size(), wire::kMaxReasonBytes);
+  EXPECT_EQ(Must(ListQuarantine(master()))[0].pk, id);  // kept whole at the hub
+}
+
 TEST_F(HubFixture, MovingARowOutOfScopeIsQuarantined) {
   Replica& a = AddOffice("town-a");
   Exec(a, "INSERT INTO voters(id, owner, name, category, office_id) "

@@ -23,8 +23,17 @@ std::int64_t NowMs() {
       .count();
 }
 
+// `reason` cut to what a Refusal or Quarantined may carry (WIRE.md), at a UTF-8
+// character boundary.
+std::string Shorten(std::string reason) {
+  if (reason.size() <= wire::kMaxReasonBytes) return reason;
+  size_t end = wire::kMaxReasonBytes - 3;  // room for the ellipsis
+  while (end > 0 && (static_cast<unsigned char>(reason[end]) & 0xC0) == 0x80) --end;
+  return reason.substr(0, end) + "\u2026";
+}
+
 wire::Message Refuse(wire::RefusalCode code, std::string reason) {
-  return wire::Refusal{code, std::move(reason)};
+  return wire::Refusal{code, Shorten(std::move(reason))};
 }
 
 bool IsHexId(const std::string& s) {
@@ -263,7 +272,7 @@ Result<wire::Message> HubSession::State::Push(const wire::PushBatch& batch) {
     if (!reason.empty()) {
       LIAISON_RETURN_IF_ERROR(hub_internal::Quarantine(db(), office, c, reason));
       LIAISON_ASSIGN_OR_RETURN(bool fresh, merger.Skip(c));
-      if (fresh) ack.quarantined.push_back(wire::Quarantined{c.seq, reason});
+      if (fresh) ack.quarantined.push_back(wire::Quarantined{c.seq, Shorten(reason)});
       continue;
     }
     if (c.op == ChangeOp::kDelete) LIAISON_RETURN_IF_ERROR(scopes.RememberBeforeDelete(c.table, c.pk));
