@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
-#include <regex>
+#include <string_view>
 #include <string>
 #include <vector>
 
@@ -32,9 +32,28 @@ std::vector<std::string> FilesUnder(const std::string& dir) {
 }
 
 // Dates in output vary: "valid until 2028-03-02T10:00:00Z" -> "valid until DATE".
+// (No std::regex: GCC 12 warns falsely inside it under the sanitizers.)
 std::string WithoutDates(const std::string& text) {
-  static const std::regex kDate("[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z");
-  return std::regex_replace(text, kDate, "DATE");
+  static constexpr std::string_view kShape = "dddd-dd-ddTdd:dd:ddZ";
+  auto is_date_at = [&](size_t at) {
+    if (at + kShape.size() > text.size()) return false;
+    for (size_t i = 0; i < kShape.size(); ++i) {
+      const char c = text[at + i];
+      const bool ok = kShape[i] == 'd' ? (c >= '0' && c <= '9') : c == kShape[i];
+      if (!ok) return false;
+    }
+    return true;
+  };
+  std::string out;
+  for (size_t i = 0; i < text.size();) {
+    if (is_date_at(i)) {
+      out += "DATE";
+      i += kShape.size();
+    } else {
+      out += text[i++];
+    }
+  }
+  return out;
 }
 
 class PkiCliTest : public ::testing::Test {
