@@ -96,7 +96,6 @@ struct HubSession::State {
   int schema_version = 0;
   std::int64_t skew_ms = 0;
   std::uint64_t last_batch = 0;
-  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   SyncSummary summary;
   bool closed = false;
   bool compared = false;  // a Verdict with a digest was sent
@@ -329,7 +328,9 @@ Result<bool> HubSession::State::Deliverable(const Change& c, RowScopes& scopes,
   for (const auto& cv : c.values) {
     if (!table->second.contains(cv.column)) return false;
   }
-  LIAISON_ASSIGN_OR_RETURN(std::optional<RowScope> scope, scopes.Find(c.table, c.pk));
+  // An insert names its owner: the logs need no search when its row is gone.
+  const bool insert = c.op == ChangeOp::kInsert;
+  LIAISON_ASSIGN_OR_RETURN(std::optional<RowScope> scope, scopes.Find(c.table, c.pk, !insert));
   if (!scope) scope = hub_internal::ScopeFromValues(c, nullptr);
   return scope && hub_internal::InScope(*scope, office, info().office_id.value());
 }

@@ -95,11 +95,19 @@ Result<Stmt*> RowScopes::Statement(const std::string& sql) {
   return &it->second;
 }
 
-Result<std::optional<RowScope>> RowScopes::Find(const std::string& table, const std::string& pk) {
+Result<std::optional<RowScope>> RowScopes::Find(const std::string& table, const std::string& pk,
+                                                 bool search_logs) {
   const std::string audience = AudienceColumn(table);
-  std::string sql = "SELECT owner, " + (audience.empty() ? std::string("NULL") : QuoteIdent(audience)) +
-                    " FROM " + QuoteIdent(table) + " WHERE id = ?";
-  LIAISON_ASSIGN_OR_RETURN(Stmt * row, Statement(sql));
+  auto cached = row_stmts_.find(table);
+  if (cached == row_stmts_.end()) {
+    LIAISON_ASSIGN_OR_RETURN(
+        Stmt stmt, db_->Prepare("SELECT owner, " +
+                                (audience.empty() ? std::string("NULL") : QuoteIdent(audience)) +
+                                " FROM " + QuoteIdent(table) + " WHERE id = ?"));
+    cached = row_stmts_.emplace(table, std::move(stmt)).first;
+  }
+  Stmt* row = &cached->second;
+  row->Reset();
   row->Bind(1, std::string_view(pk));
   LIAISON_ASSIGN_OR_RETURN(bool found, row->Step());
   if (found) return std::optional<RowScope>(RowScope{row->Text(0), row->Text(1)});
@@ -110,8 +118,9 @@ Result<std::optional<RowScope>> RowScopes::Find(const std::string& table, const 
   LIAISON_ASSIGN_OR_RETURN(found, kept->Step());
   if (found) return std::optional<RowScope>(RowScope{kept->Text(0), kept->Text(1)});
 
+  if (!search_logs) return std::optional<RowScope>();
   // A row deleted without passing through a sync session (the hub's own edits, a
-  // bundle imported at the hub): its last values are in the logs.
+  // bundle imported at the hub): its last values are in the logs (a scan: rare).
   std::string json_audience = audience.empty() ? "NULL" : "json_extract(v, '$.\"" + audience + "\"')";
   LIAISON_ASSIGN_OR_RETURN(
       Stmt * logged,

@@ -48,8 +48,10 @@ class RowScopes {
  public:
   static Result<RowScopes> Prepare(Db& db);
   // The row's owner and audience now, or as it was when deleted; nullopt when the
-  // hub has never held the row.
-  Result<std::optional<RowScope>> Find(const std::string& table, const std::string& pk);
+  // hub has never held the row. Without `search_logs`, a deleted row not recorded in
+  // `_sync_hub_scope` reads as unknown instead of costing a scan of the logs.
+  Result<std::optional<RowScope>> Find(const std::string& table, const std::string& pk,
+                                       bool search_logs = true);
   // Records the scope of a row about to be deleted, while it still exists.
   Status RememberBeforeDelete(const std::string& table, const std::string& pk);
 
@@ -57,7 +59,8 @@ class RowScopes {
   explicit RowScopes(Db* db) : db_(db) {}
   Result<Stmt*> Statement(const std::string& sql);
   Db* db_;
-  std::map<std::string, Stmt> stmts_;
+  std::map<std::string, Stmt> stmts_;      // by SQL text
+  std::map<std::string, Stmt> row_stmts_;  // the owner lookup of each table, by table
 };
 
 // Creates `_sync_hub_scope` when missing.
