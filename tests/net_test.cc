@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "liaison/hub.h"
+#include "liaison/migrations.h"
 #include "liaison/wire.h"
 #include "support/hub_runner.h"
 #include "support/net_fixture.h"
@@ -157,7 +158,7 @@ TEST_F(NetHandshake, ACertificateFromAnotherCaIsRefused) {
   PkiPaths theirs = PkiPaths::In(other);
   ExpectRefused(
       {theirs.OfficeCert("town-x"), theirs.OfficeKey("town-x"), PkiPaths::In(pki_).ca_cert, ""},
-      "");
+      "unable to get local issuer certificate");
 }
 
 TEST_F(NetHandshake, ASelfSignedCertificateIsRefused) {
@@ -341,6 +342,14 @@ TEST_F(NetLimits, SigtermLetsAnOpenSessionEndThenExitsZero) {
   int fd = ConnectLoopback(hub.port());
   EXPECT_TRUE(fd < 0 || WaitForClose(fd, milliseconds(2000)));
   if (fd >= 0) ::close(fd);
+  // The session open before the signal is still served: its Hello is welcomed.
+  wire::Hello hello;
+  hello.replica_id = "0190a0b0c0d0e0f00112233445566778";
+  hello.schema_version = static_cast<std::uint32_t>(DomainMigrations().size());
+  ASSERT_TRUE(probe.Write(Must(wire::EncodeFrame(hello), "encode hello")));
+  TlsProbe::Reading answer = probe.Read(wire::kFrameHeaderBytes);
+  EXPECT_TRUE(std::holds_alternative<wire::Welcome>(OnlyFrame(answer.bytes)))
+      << "no Welcome after SIGTERM";
   EXPECT_EQ(hub.Wait(milliseconds(5000)), 0);
   EXPECT_TRUE(probe.Read().closed);
 }
