@@ -1,9 +1,11 @@
 // The sync protocol's two ends (hub.h) driven in memory, every message passing through
 // the wire codec: a hub and several offices with offline edits converge; scope,
 // quarantine, identity, schema versions and the digest check behave as HUB.md says.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <deque>
 
 #include "liaison/digest.h"
 #include "liaison/hub.h"
@@ -30,23 +32,37 @@ struct Round {
   Status status;
 };
 
-// One sync round of `office` (whose certificate names `cert_office`) with `hub`.
+// One sync round of `office` (whose certificate names `cert_office`) with `hub`, as
+// RunSync drives it: after each message sent, the further batches the office may send
+// ahead (OfficeSession::Ahead) unless `lockstep`; the hub answers each in order.
+// `most_in_flight` gets the largest number of messages sent and not yet answered.
 Round SyncRound(Hub& hub, Replica& office, const std::string& cert_office,
-                OfficeSyncOptions options = {}) {
+                OfficeSyncOptions options = {}, bool lockstep = false,
+                size_t* most_in_flight = nullptr) {
   Round round;
   auto hub_side = hub.StartSession(cert_office);
   OfficeSession office_side = Must(OfficeSession::Begin(office, options));
-  wire::Message next = office_side.Start();
-  for (int i = 0; i < 100000; ++i) {
-    std::optional<wire::Message> reply = hub_side->Handle(OverTheWire(next));
+  std::deque<wire::Message> sent{office_side.Start()};
+  auto send_ahead = [&] {
+    if (lockstep) return;
+    while (std::optional<wire::Message> ahead = office_side.Ahead()) sent.push_back(*ahead);
+  };
+  for (int i = 0; i < 100000 && !sent.empty(); ++i) {
+    if (most_in_flight) *most_in_flight = std::max(*most_in_flight, sent.size());
+    std::optional<wire::Message> reply = hub_side->Handle(OverTheWire(sent.front()));
+    sent.pop_front();
     if (!reply) break;
     auto answer = office_side.Handle(OverTheWire(*reply));
     if (!answer.ok()) {
       round.status = answer.status();
       break;
     }
-    if (!answer->has_value()) break;
-    next = **answer;
+    if (answer->has_value()) {
+      sent.push_back(**answer);
+      send_ahead();
+    } else if (office_side.finished()) {
+      break;
+    }
   }
   hub_side->Close();
   round.office = office_side.summary();
@@ -291,6 +307,62 @@ TEST_F(HubFixture, SmallBatchesAndFramesCarryEverythingOnce) {
   Round rb = SyncRound(*hub_, b, "town-b", small);
   ASSERT_OK(rb.status);
   EXPECT_EQ(rb.office.pulled, 0);
+}
+
+TEST_F(HubFixture, BatchesSentAheadStayWithinTheWindowAndArriveOnce) {
+  Replica& a = AddOffice("town-a");
+  Exec(a, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100) "
+          "INSERT INTO activities(id, owner, kind, held_on, title, office_id) "
+          "SELECT printf('act-%04d', i), 'town-a', 'study', '2026-03-01', printf('Study %d', i), "
+          "'town-a' FROM n");
+  OfficeSyncOptions small;
+  small.max_batch_changes = 10;
+  small.push_window = 4;
+  size_t most = 0;
+  Round r = SyncRound(*hub_, a, "town-a", small, /*lockstep=*/false, &most);
+  ASSERT_OK(r.status);
+  EXPECT_EQ(most, 4u);
+  EXPECT_EQ(r.office.pushed, 100);
+  EXPECT_EQ(r.hub.pushed, 100);
+  EXPECT_TRUE(r.office.verified);
+  EXPECT_EQ(Count(master(), "SELECT count(*) FROM activities"), 100);
+
+  // An office that never sends ahead gets the same round, one batch at a time.
+  Replica& b = AddOffice("town-b");
+  Exec(b, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 35) "
+          "INSERT INTO activities(id, owner, kind, held_on, title, office_id) "
+          "SELECT printf('b-%04d', i), 'town-b', 'study', '2026-03-01', printf('Study %d', i), "
+          "'town-b' FROM n");
+  most = 0;
+  Round rb = SyncRound(*hub_, b, "town-b", small, /*lockstep=*/true, &most);
+  ASSERT_OK(rb.status);
+  EXPECT_EQ(most, 1u);
+  EXPECT_EQ(rb.office.pushed, 35);
+  EXPECT_TRUE(rb.office.verified);
+}
+
+TEST_F(HubFixture, AnAcknowledgementOutOfOrderEndsTheRound) {
+  Replica& a = AddOffice("town-a");
+  Exec(a, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 30) "
+          "INSERT INTO activities(id, owner, kind, held_on, title, office_id) "
+          "SELECT printf('act-%04d', i), 'town-a', 'study', '2026-03-01', printf('Study %d', i), "
+          "'town-a' FROM n");
+  OfficeSyncOptions small;
+  small.max_batch_changes = 10;
+  OfficeSession office = Must(OfficeSession::Begin(a, small));
+  auto hub_side = hub_->StartSession("town-a");
+  std::optional<wire::Message> welcome = hub_side->Handle(office.Start());
+  ASSERT_TRUE(welcome);
+  auto first = office.Handle(*welcome);
+  ASSERT_OK(first.status());
+  ASSERT_TRUE(first->has_value());
+  std::optional<wire::Message> second = office.Ahead();
+  ASSERT_TRUE(second);
+  wire::PushAck skipped;
+  skipped.batch = 2;  // batch 1 is not acknowledged yet
+  auto answer = office.Handle(skipped);
+  EXPECT_FALSE(answer.ok());
+  EXPECT_THAT(answer.status().message(), ::testing::HasSubstr("acknowledged batch 2 instead of 1"));
 }
 
 TEST_F(HubFixture, ABatchDeliveredTwiceIsAppliedOnce) {

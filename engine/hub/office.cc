@@ -46,7 +46,10 @@ struct OfficeSession::State {
   wire::Welcome hub;
   std::optional<ChangeReader> push_reader;
   std::optional<Change> carried;  // read but not sent: did not fit the last batch
-  std::uint64_t batch = 0;
+  bool push_read = false;         // the reader has returned everything
+  Status push_failed;             // reading the next batch failed: every later call fails
+  std::uint64_t batch = 0;        // the last batch sent
+  std::uint64_t acked = 0;        // the last batch acknowledged
   std::int64_t push_total = 0, push_done = 0;
   wire::HubCursor cursor;
   int verify_attempts = 0;
@@ -55,8 +58,9 @@ struct OfficeSession::State {
   Db& db() { return replica->db(); }
 
   Result<std::optional<wire::Message>> OnWelcome(const wire::Welcome& welcome);
-  Result<wire::Message> NextPush();
-  Result<wire::Message> OnAck(const wire::PushAck& ack);
+  Result<std::optional<wire::PushBatch>> NextBatch();
+  Result<std::optional<wire::PushBatch>> ReadBatch();
+  Result<std::optional<wire::Message>> OnAck(const wire::PushAck& ack);
   Result<wire::Message> OnPull(const wire::PullBatch& batch);
   Result<wire::Message> OnVerdict(const wire::Verdict& verdict);
   Result<wire::Message> Verify();
@@ -77,8 +81,9 @@ Result<OfficeSession> OfficeSession::Begin(Replica& replica, const OfficeSyncOpt
   if (replica.info().role != Role::kOffice) {
     return Status::FailedPrecondition("the hub's master copy does not sync with itself");
   }
-  if (options.max_batch_changes == 0 || options.max_frame_bytes < 1024) {
-    return Status::InvalidArgument("batch and frame limits must be positive");
+  if (options.max_batch_changes == 0 || options.max_frame_bytes < 1024 ||
+      options.push_window == 0) {
+    return Status::InvalidArgument("batch, window and frame limits must be positive");
   }
   LIAISON_RETURN_IF_ERROR(CreateLinkTable(replica.db()));
   auto s = std::make_unique<State>();
@@ -135,7 +140,7 @@ Result<std::optional<wire::Message>> OfficeSession::Handle(const wire::Message& 
       if (const auto* w = std::get_if<wire::Welcome>(&message)) return s.OnWelcome(*w);
       return unexpected();
     case State::Phase::kPush:
-      if (const auto* a = std::get_if<wire::PushAck>(&message)) return wrap(s.OnAck(*a));
+      if (const auto* a = std::get_if<wire::PushAck>(&message)) return s.OnAck(*a);
       return unexpected();
     case State::Phase::kPull:
       if (const auto* b = std::get_if<wire::PullBatch>(&message)) return wrap(s.OnPull(*b));
@@ -171,12 +176,21 @@ Result<std::optional<wire::Message>> OfficeSession::State::OnWelcome(const wire:
   LIAISON_ASSIGN_OR_RETURN(push_total, db().QueryInt("SELECT count(*) FROM _sync_changes WHERE seq > " +
                                                      std::to_string(w.watermark)));
   phase = Phase::kPush;
-  LIAISON_ASSIGN_OR_RETURN(wire::Message next, NextPush());
-  return std::optional<wire::Message>(std::move(next));
+  LIAISON_ASSIGN_OR_RETURN(std::optional<wire::PushBatch> first, NextBatch());
+  if (first) return std::optional<wire::Message>(std::move(*first));
+  return std::optional<wire::Message>(PullRequest());
 }
 
-// The next batch of own changes, or the first pull request when all are pushed.
-Result<wire::Message> OfficeSession::State::NextPush() {
+// The next batch of own changes; nullopt once all are read.
+Result<std::optional<wire::PushBatch>> OfficeSession::State::NextBatch() {
+  if (!push_failed.ok()) return push_failed;
+  Result<std::optional<wire::PushBatch>> next = ReadBatch();
+  if (!next.ok()) push_failed = next.status();
+  return next;
+}
+
+Result<std::optional<wire::PushBatch>> OfficeSession::State::ReadBatch() {
+  if (push_read) return std::optional<wire::PushBatch>();
   wire::PushBatch out;
   std::size_t bytes = 0;
   const std::size_t budget = options.max_frame_bytes - 256;
@@ -200,25 +214,43 @@ Result<wire::Message> OfficeSession::State::NextPush() {
     out.changes.push_back(std::move(*c));
   }
   if (out.changes.empty()) {
+    push_read = true;
     push_reader.reset();  // ends its read transaction before the pull writes
-    return PullRequest();
+    return std::optional<wire::PushBatch>();
   }
   out.batch = ++batch;
-  return wire::Message(std::move(out));
+  return std::optional<wire::PushBatch>(std::move(out));
 }
 
-Result<wire::Message> OfficeSession::State::OnAck(const wire::PushAck& ack) {
-  if (ack.batch != batch) {
+// After an acknowledgement: the next batch, nothing while earlier batches are still
+// unacknowledged, or the first pull request once every batch is.
+Result<std::optional<wire::Message>> OfficeSession::State::OnAck(const wire::PushAck& ack) {
+  if (ack.batch != acked + 1 || ack.batch > batch) {
     return Status::Corruption("the hub acknowledged batch " + std::to_string(ack.batch) +
-                              " instead of " + std::to_string(batch));
+                              " instead of " + std::to_string(acked + 1));
   }
+  acked = ack.batch;
   summary.pushed += ack.applied;
   summary.duplicates += ack.duplicates;
   summary.conflicts += ack.conflicts;
   summary.quarantined += static_cast<std::int64_t>(ack.quarantined.size());
   for (const auto& q : ack.quarantined) summary.quarantine.push_back(q);
   push_done += ack.applied + ack.duplicates + static_cast<std::int64_t>(ack.quarantined.size());
-  return NextPush();
+  LIAISON_ASSIGN_OR_RETURN(std::optional<wire::PushBatch> next, NextBatch());
+  if (next) return std::optional<wire::Message>(std::move(*next));
+  if (acked < batch) return std::optional<wire::Message>();
+  return std::optional<wire::Message>(PullRequest());
+}
+
+std::optional<wire::Message> OfficeSession::Ahead() {
+  State& s = *state_;
+  if (s.phase != State::Phase::kPush || s.batch - s.acked >= s.options.push_window) {
+    return std::nullopt;
+  }
+  // A read error is kept: the Handle of the next acknowledgement reports it.
+  Result<std::optional<wire::PushBatch>> next = s.NextBatch();
+  if (!next.ok() || !next->has_value()) return std::nullopt;
+  return wire::Message(std::move(**next));
 }
 
 Result<wire::Message> OfficeSession::State::OnPull(const wire::PullBatch& batch) {

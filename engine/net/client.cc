@@ -2,9 +2,10 @@
 //
 // An attempt: resolve HOST, connect, TLS handshake (the hub's certificate checked
 // against the CA and against HOST), then the office's side of the protocol
-// (OfficeSession) in lockstep: send, read the hub's answer (cap:
-// OfficeSyncOptions::max_frame_bytes), hand it to the session, send its reply, until
-// the session has sent its Bye. Every wait is bounded by `timeout`.
+// (OfficeSession): send, read the hub's answer (cap: OfficeSyncOptions::max_frame_bytes),
+// hand it to the session, send its reply, until the session has sent its Bye. While
+// pushing, up to `push_window` batches go out before their acknowledgements come back
+// (OfficeSession::Ahead). Every wait is bounded by `timeout`.
 //
 // Retries: a failed attempt is repeated `retries` times, after backoff, 2×backoff,
 // 4×backoff ... (at most 60 s), each with a fresh OfficeSession on the same open
@@ -142,8 +143,11 @@ class SyncAttempt {
       Result<std::optional<wire::Message>> reply = session.Handle(in.message);
       ReportProgress(session.progress());
       if (!reply.ok()) co_return Failed(reply.status(), permanent);
-      if (!reply->has_value()) break;
+      if (!reply->has_value()) continue;  // more acknowledgements to come, or the end
       if (AttemptResult failed = co_await Send(**reply); !failed.status.ok()) co_return failed;
+      while (std::optional<wire::Message> ahead = session.Ahead()) {
+        if (AttemptResult failed = co_await Send(*ahead); !failed.status.ok()) co_return failed;
+      }
     }
     AttemptResult out;
     out.summary = session.summary();

@@ -101,6 +101,9 @@ class HubSession {
 
 struct OfficeSyncOptions {
   std::uint32_t max_batch_changes = 1000;  // lowered to the hub's limit if above it
+  // Push batches sent before the first of them is acknowledged (OfficeSession::Ahead):
+  // the office reads and encodes the next batches while the hub merges one.
+  std::uint32_t push_window = 3;
   std::uint32_t max_frame_bytes = wire::kDefaultMaxFrameBytes;
 };
 
@@ -120,10 +123,15 @@ class OfficeSession {
   ~OfficeSession();
 
   wire::Message Start();  // the Hello
-  // The next message to send after the hub's `message`; nullopt once the round is
-  // over (the Bye has been returned before). A Refusal from the hub, or a reply that
-  // breaks the protocol, is an error; what was committed before stays committed.
+  // The next message to send after the hub's `message`; nullopt when there is none:
+  // the round is over (finished(), the Bye was returned before), or the acknowledged
+  // batch was not the last one sent. A Refusal from the hub, or a reply that breaks
+  // the protocol, is an error; what was committed before stays committed.
   Result<std::optional<wire::Message>> Handle(const wire::Message& message);
+  // A further push batch that may be sent now, before the hub has answered what was
+  // sent: while pushing, until `push_window` batches are unacknowledged. Call it after
+  // each send until it returns nullopt; never calling it gives a round in lockstep.
+  std::optional<wire::Message> Ahead();
   bool finished() const;
   const SyncSummary& summary() const;
   SyncProgress progress() const;
