@@ -28,6 +28,7 @@ struct Merger::State {
   // advanced in memory, written back at Commit). Changes past a gap are listed in
   // _sync_pending until the gap fills.
   std::map<std::string, std::int64_t> contiguous;
+  std::set<std::string> pending_origins;  // origins with rows in _sync_pending
   std::uint64_t max_hlc = 0;
   std::int64_t parked_count = 0;  // updates waiting in _sync_received for their insert
   ApplyStats stats;
@@ -164,8 +165,30 @@ struct Merger::State {
     return Status::Ok();
   }
 
+  // An insert of a row never seen before: its metadata is created, unless the row is
+  // known after all (false, nothing written).
+  Result<bool> InsertNewRow(const Change& c) {
+    LIAISON_ASSIGN_OR_RETURN(
+        Stmt * claim, Statement("INSERT INTO _sync_rows(tbl, pk, epoch_hlc, epoch_origin, deleted) "
+                                "VALUES(?, ?, ?, ?, 0) ON CONFLICT DO NOTHING"));
+    claim->Bind(1, std::string_view(c.table))
+        .Bind(2, std::string_view(c.pk))
+        .Bind(3, static_cast<std::int64_t>(c.hlc))
+        .Bind(4, std::string_view(c.origin));
+    LIAISON_RETURN_IF_ERROR(claim->Run());
+    if (sqlite3_changes(db->raw()) == 0) return false;
+    const MergeOutcome out = Merge(RowState{}, c);  // an upsert of every value, no conflict
+    LIAISON_RETURN_IF_ERROR(Write(c, out));
+    if (parked_count > 0) LIAISON_RETURN_IF_ERROR(Unpark(c.table, c.pk, out.meta.epoch));
+    return true;
+  }
+
   // Merges one recorded change into its row. `pos` is its place in _sync_received.
   Status MergeOne(const Change& c, std::int64_t pos) {
+    if (c.op == ChangeOp::kInsert) {
+      LIAISON_ASSIGN_OR_RETURN(bool inserted, InsertNewRow(c));
+      if (inserted) return Status::Ok();
+    }
     RowState state;
     LIAISON_ASSIGN_OR_RETURN(state.meta, rows->Load(c.table, c.pk));
     if (state.meta) {
@@ -232,6 +255,12 @@ struct Merger::State {
       std::int64_t value = row ? known->Int(0) : 0;
       known->Reset();
       it = contiguous.emplace(origin, value).first;
+      LIAISON_ASSIGN_OR_RETURN(
+          Stmt * waiting, Statement("SELECT EXISTS (SELECT 1 FROM _sync_pending WHERE origin = ?)"));
+      waiting->Bind(1, std::string_view(origin));
+      LIAISON_ASSIGN_OR_RETURN(bool answered, waiting->Step());
+      if (answered && waiting->Int(0) != 0) pending_origins.insert(origin);
+      waiting->Reset();
     }
     std::int64_t& prefix = it->second;
     if (seq <= prefix) return false;
@@ -240,9 +269,11 @@ struct Merger::State {
           Stmt * park, Statement("INSERT OR IGNORE INTO _sync_pending(origin, seq) VALUES(?, ?)"));
       park->Bind(1, std::string_view(origin)).Bind(2, seq);
       LIAISON_RETURN_IF_ERROR(park->Run());
+      pending_origins.insert(origin);
       return sqlite3_changes(db->raw()) > 0;
     }
     ++prefix;
+    if (!pending_origins.contains(origin)) return true;
     // The gap may have closed: take up the pending changes that now follow on.
     LIAISON_ASSIGN_OR_RETURN(
         Stmt * next, Statement("DELETE FROM _sync_pending WHERE origin = ? AND seq = ?"));
