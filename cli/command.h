@@ -55,5 +55,6 @@ void RegisterDomainCommands(CLI::App& app);
 void RegisterHub(CLI::App& app);
 void RegisterSync(CLI::App& app);
 void RegisterPki(CLI::App& app);
+void RegisterAudit(CLI::App& app);
 
 }  // namespace liaison::cli

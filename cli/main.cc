@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
   RegisterHub(app);
   RegisterSync(app);
   RegisterPki(app);
+  RegisterAudit(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

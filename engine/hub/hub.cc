@@ -4,6 +4,7 @@
 
 #include "hub/hub_tables.h"
 #include "hub/scope.h"
+#include "liaison/audit.h"
 #include "liaison/digest.h"
 #include "liaison/hub.h"
 #include "liaison/ids.h"
@@ -77,6 +78,8 @@ Result<Hub> Hub::Open(const std::string& path, const HubOptions& options) {
     return Status::FailedPrecondition(path + " is an office replica, not a hub (liaison init --hub)");
   }
   LIAISON_RETURN_IF_ERROR(hub_internal::CreateHubTables(replica.db()));
+  // The city office's own edits since the last run enter the audit chain.
+  LIAISON_RETURN_IF_ERROR(ExtendChain(replica).status());
   auto state = std::make_unique<State>(State{std::move(replica), options, {}});
   return Hub(std::move(state));
 }
@@ -277,6 +280,8 @@ Result<wire::Message> HubSession::State::Push(const wire::PushBatch& batch) {
     if (c.op == ChangeOp::kDelete) LIAISON_RETURN_IF_ERROR(scopes.RememberBeforeDelete(c.table, c.pk));
     LIAISON_RETURN_IF_ERROR(merger.Apply(c));
   }
+  // Chained in the transaction that accepts them (with any own edits made before).
+  LIAISON_RETURN_IF_ERROR(ExtendChain(hub->replica).status());
   const ApplyStats& stats = merger.stats();
   ack.applied = stats.applied;
   ack.duplicates += stats.duplicates;

@@ -15,7 +15,7 @@ struct ChangeReader::State {
   Stmt received;
   bool own_ready = false, own_done = false;
   bool received_ready = false, received_done = false;
-  bool in_transaction = false;
+  bool in_transaction = false;  // began its own read transaction (ends it when destroyed)
   bool own_only = false;
   std::string skip_origin;  // relayed changes of this origin are passed over
   LogPosition position;
@@ -86,8 +86,11 @@ Result<ChangeReader> ChangeReader::Start(Replica& replica, const VersionVector& 
   s->position = after;
   s->received_done = own_only;
   LIAISON_RETURN_IF_ERROR(PrepareLocalLog(*s->db));
-  LIAISON_RETURN_IF_ERROR(s->db->Exec("BEGIN"));
-  s->in_transaction = true;
+  // Inside a caller's transaction the reader reads what that transaction sees.
+  if (sqlite3_get_autocommit(s->db->raw()) != 0) {
+    LIAISON_RETURN_IF_ERROR(s->db->Exec("BEGIN"));
+    s->in_transaction = true;
+  }
   ChangeReader reader(std::move(s));
   State& st = *reader.state_;
   LIAISON_ASSIGN_OR_RETURN(ChangeRows codec, ChangeRows::Prepare(*st.db));

@@ -1,5 +1,6 @@
 // Bundle files: framing, trailer hash, streaming writer and reader, export and
 // import (see liaison/bundle.h and engine/protocol/BUNDLE.md).
+#include "liaison/audit.h"
 #include "liaison/bundle.h"
 
 #include <fcntl.h>
@@ -370,6 +371,8 @@ Result<ApplyStats> ImportBundle(Replica& replica, const std::string& path) {
     }
   }
   ApplyStats stats = merger.stats();
+  // At the hub, imported changes enter the audit chain in the same transaction.
+  if (replica.info().role == Role::kHub) LIAISON_RETURN_IF_ERROR(ExtendChain(replica).status());
   LIAISON_RETURN_IF_ERROR(merger.Commit());
   return stats;
 }

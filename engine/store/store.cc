@@ -107,6 +107,12 @@ std::string Stmt::Text(int i) const {
                      static_cast<size_t>(sqlite3_column_bytes(stmt_, i)));
 }
 
+std::string Stmt::Blob(int i) const {
+  const void* p = sqlite3_column_blob(stmt_, i);
+  if (p == nullptr) return {};
+  return std::string(static_cast<const char*>(p), static_cast<size_t>(sqlite3_column_bytes(stmt_, i)));
+}
+
 Value Stmt::GetValue(int i) const {
   switch (sqlite3_column_type(stmt_, i)) {
     case SQLITE_INTEGER:

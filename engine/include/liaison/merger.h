@@ -11,6 +11,8 @@
 // ChangeReader yields the changes a replica knows that are not covered by a given
 // version vector, in an order that respects causality (the order they reached this
 // replica), so that a receiver never sees an update before what it was based on.
+// Opened inside a transaction of the replica's connection, it reads within it;
+// otherwise it holds a read transaction of its own until destroyed.
 //
 // Thread-safety: none; each object belongs to the thread that owns the Replica.
 #pragma once

@@ -55,6 +55,7 @@ class Stmt {
   bool IsNull(int i) const;
   std::int64_t Int(int i) const;
   std::string Text(int i) const;
+  std::string Blob(int i) const;  // the bytes of a BLOB (or of any value as stored)
   Value GetValue(int i) const;
 
   sqlite3_stmt* raw() const { return stmt_; }

@@ -1,0 +1,242 @@
+// The audit chain (liaison/audit.h, engine/audit/AUDIT.md).
+#include <openssl/evp.h>
+
+#include <chrono>
+#include <map>
+
+#include "liaison/audit.h"
+#include "liaison/merger.h"
+#include "protocol/codec.h"
+
+namespace liaison {
+namespace {
+
+using protocol_internal::EncodeArchive;
+using protocol_internal::Out;
+using protocol_internal::SaveStr;
+
+// The fields of an entry, for cereal.
+struct EntryFields {
+  std::uint64_t n = 0;
+  std::uint64_t accepted_ms = 0;
+  const std::string* office = nullptr;
+  const Change* change = nullptr;
+};
+
+void save(Out& ar, const EntryFields& e) {
+  ar(e.n, e.accepted_ms);
+  SaveStr(ar, *e.office);
+  ar(*e.change);
+}
+
+std::string Sha256(std::string_view a, std::string_view b) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
+  EVP_DigestUpdate(ctx, a.data(), a.size());
+  EVP_DigestUpdate(ctx, b.data(), b.size());
+  EVP_DigestFinal_ex(ctx, md, &len);
+  EVP_MD_CTX_free(ctx);
+  return std::string(reinterpret_cast<const char*>(md), len);
+}
+
+std::string Hex(std::string_view bytes) {
+  static const char* const kDigits = "0123456789abcdef";
+  std::string out;
+  for (unsigned char b : bytes) {
+    out += kDigits[b >> 4];
+    out += kDigits[b & 15];
+  }
+  return out;
+}
+
+std::int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// The office each change is attributed to (AUDIT.md), by origin replica.
+class Offices {
+ public:
+  static Result<Offices> Prepare(Replica& hub) {
+    LIAISON_ASSIGN_OR_RETURN(
+        Stmt bound,
+        hub.db().Prepare("SELECT office_id FROM _sync_hub_replicas WHERE replica_id = ?"));
+    return Offices(hub, std::move(bound));
+  }
+
+  Result<std::string> Of(const std::string& origin) {
+    auto it = known_.find(origin);
+    if (it != known_.end()) return it->second;
+    std::string office = "?";
+    if (origin == self_) {
+      office = own_office_;
+    } else {
+      bound_.Reset();
+      bound_.Bind(1, std::string_view(origin));
+      LIAISON_ASSIGN_OR_RETURN(bool found, bound_.Step());
+      if (found) office = bound_.Text(0);
+      bound_.Reset();
+    }
+    return known_.emplace(origin, office).first->second;
+  }
+
+ private:
+  Offices(Replica& hub, Stmt bound)
+      : self_(hub.info().replica_id.value()),
+        own_office_(hub.info().office_id.value()),
+        bound_(std::move(bound)) {}
+  std::string self_, own_office_;
+  Stmt bound_;
+  std::map<std::string, std::string> known_;
+};
+
+Status RequireHub(Replica& replica) {
+  if (replica.info().role != Role::kHub) {
+    return Status::FailedPrecondition("the audit chain belongs to the hub's master copy");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+std::string GenesisHead() { return Sha256("liaison audit chain 1", ""); }
+
+std::string ChainStep(const std::string& previous_head, const std::string& entry) {
+  return Sha256(previous_head, entry);
+}
+
+Result<std::string> EncodeAuditEntry(std::int64_t n, std::int64_t accepted_ms,
+                                     const std::string& office, const Change& change) {
+  EntryFields fields{static_cast<std::uint64_t>(n), static_cast<std::uint64_t>(accepted_ms),
+                     &office, &change};
+  return EncodeArchive(fields);
+}
+
+Status CreateAuditTables(Db& db) {
+  return db.Exec(
+      "CREATE TABLE IF NOT EXISTS _sync_audit (n INTEGER PRIMARY KEY, accepted_ms INTEGER NOT "
+      "NULL, office TEXT NOT NULL, own INTEGER NOT NULL, received INTEGER NOT NULL, hash BLOB NOT "
+      "NULL)");
+}
+
+Result<std::int64_t> ExtendChain(Replica& hub) {
+  LIAISON_RETURN_IF_ERROR(RequireHub(hub));
+  Db& db = hub.db();
+  LIAISON_ASSIGN_OR_RETURN(Transaction txn, Transaction::BeginOrJoin(db));
+  LIAISON_RETURN_IF_ERROR(CreateAuditTables(db));
+  std::int64_t n = 0;
+  LogPosition after;
+  std::string head = GenesisHead();
+  {
+    LIAISON_ASSIGN_OR_RETURN(
+        Stmt last, db.Prepare("SELECT n, own, received, hash FROM _sync_audit ORDER BY n DESC LIMIT 1"));
+    LIAISON_ASSIGN_OR_RETURN(bool found, last.Step());
+    if (found) {
+      n = last.Int(0);
+      after = LogPosition{last.Int(1), last.Int(2)};
+      head = last.Blob(3);
+    }
+  }
+  LIAISON_ASSIGN_OR_RETURN(Offices offices, Offices::Prepare(hub));
+  LIAISON_ASSIGN_OR_RETURN(
+      Stmt append, db.Prepare("INSERT INTO _sync_audit(n, accepted_ms, office, own, received, "
+                              "hash) VALUES(?, ?, ?, ?, ?, ?)"));
+  const std::int64_t now = NowMs();
+  const std::int64_t first = n;
+  {
+    LIAISON_ASSIGN_OR_RETURN(ChangeReader reader, ChangeReader::OpenAfter(hub, after));
+    for (;;) {
+      LIAISON_ASSIGN_OR_RETURN(std::optional<Change> c, reader.Next());
+      if (!c) break;
+      ++n;
+      const LogPosition& at = reader.position();
+      if (at.own + at.received != n) {
+        return Status::Corruption("the master log's position " + std::to_string(at.own) + "+" +
+                                  std::to_string(at.received) + " does not match chain entry " +
+                                  std::to_string(n));
+      }
+      LIAISON_ASSIGN_OR_RETURN(std::string office, offices.Of(c->origin));
+      // A hub's own change entered the master copy when it was written.
+      const std::int64_t accepted =
+          c->origin == hub.info().replica_id.value() ? static_cast<std::int64_t>(c->hlc >> 16) : now;
+      LIAISON_ASSIGN_OR_RETURN(std::string entry, EncodeAuditEntry(n, accepted, office, *c));
+      head = ChainStep(head, entry);
+      append.Reset();
+      append.Bind(1, n)
+          .Bind(2, accepted)
+          .Bind(3, std::string_view(office))
+          .Bind(4, at.own)
+          .Bind(5, at.received)
+          .BindBlob(6, head);
+      LIAISON_RETURN_IF_ERROR(append.Run());
+    }
+  }
+  LIAISON_RETURN_IF_ERROR(txn.Commit());
+  return n - first;
+}
+
+Result<ChainReport> VerifyChain(Replica& hub) {
+  LIAISON_RETURN_IF_ERROR(RequireHub(hub));
+  Db& db = hub.db();
+  ChainReport report;
+  std::string head = GenesisHead();
+  LIAISON_ASSIGN_OR_RETURN(bool has_table,
+                           db.QueryInt("SELECT count(*) FROM sqlite_schema WHERE name = '_sync_audit'"));
+  LIAISON_ASSIGN_OR_RETURN(ChangeReader reader, ChangeReader::OpenAfter(hub, LogPosition{}));
+  auto bad = [&](std::int64_t n, std::string problem) {
+    report.bad_entry = n;
+    report.problem = std::move(problem);
+    return report;
+  };
+  if (has_table) {
+    LIAISON_ASSIGN_OR_RETURN(
+        Stmt rows, db.Prepare("SELECT n, accepted_ms, office, own, received, hash FROM _sync_audit "
+                              "ORDER BY n"));
+    for (std::int64_t n = 1;; ++n) {
+      LIAISON_ASSIGN_OR_RETURN(bool row, rows.Step());
+      if (!row) break;
+      if (rows.Int(0) != n) {
+        return bad(n, "chain entry " + std::to_string(n) + " is missing (the next row is " +
+                          std::to_string(rows.Int(0)) + ")");
+      }
+      Result<std::optional<Change>> c = reader.Next();
+      if (!c.ok()) return bad(n, "change " + std::to_string(n) + " cannot be read: " + c.status().message());
+      if (!*c) return bad(n, "the master log holds no change " + std::to_string(n));
+      const LogPosition& at = reader.position();
+      if (at.own != rows.Int(3) || at.received != rows.Int(4)) {
+        return bad(n, "change " + std::to_string(n) + " is not where the chain put it: a change "
+                          "was inserted, removed or moved before it");
+      }
+      LIAISON_ASSIGN_OR_RETURN(std::string entry,
+                               EncodeAuditEntry(n, rows.Int(1), rows.Text(2), **c));
+      std::string next = ChainStep(head, entry);
+      if (next != rows.Blob(5)) {
+        return bad(n, "entry " + std::to_string(n) + " does not match its hash: the change (" +
+                          (*c)->table + " " + (*c)->pk + "), its time or its office was altered");
+      }
+      head = std::move(next);
+      report.entries = n;
+    }
+  }
+  report.head = Hex(head);
+  for (;;) {
+    Result<std::optional<Change>> next = reader.Next();
+    if (!next.ok()) {
+      return bad(report.entries + 1, "a change past the chain cannot be read: " + next.status().message());
+    }
+    const std::optional<Change>& c = *next;
+    if (!c) break;
+    if (c->origin != hub.info().replica_id.value()) {
+      return bad(report.entries + 1,
+                 "received change " + c->origin + ":" + std::to_string(c->seq) + " (" + c->table +
+                     " " + c->pk + ") is in the master log but not in the chain");
+    }
+    ++report.own_unchained;
+  }
+  return report;
+}
+
+}  // namespace liaison

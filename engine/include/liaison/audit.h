@@ -1,0 +1,47 @@
+// The audit chain of the hub's master log (engine/audit/AUDIT.md): a SHA-256 hash
+// chain with one entry per change, in hub sequence order, kept in `_sync_audit`.
+//
+// ExtendChain appends entries for every change of the log past the chain, inside the
+// caller's transaction if there is one (the hub calls it before committing a push
+// batch, so a received change is chained in the transaction that accepts it).
+// VerifyChain rebuilds every entry from the log and checks the chain, naming the
+// first bad entry; it writes nothing.
+//
+// Thread-safety: none; each call belongs to the thread that owns the Replica.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "liaison/change.h"
+#include "liaison/replica.h"
+#include "liaison/status.h"
+
+namespace liaison {
+
+// Creates `_sync_audit` if missing. REQUIRES: a hub replica.
+Status CreateAuditTables(Db& db);
+
+// Chains every change of the hub's log not chained yet; returns how many.
+Result<std::int64_t> ExtendChain(Replica& hub);
+
+struct ChainReport {
+  std::int64_t entries = 0;        // chain rows checked and found good
+  std::string head;                // hex head after them (of head(0) when none)
+  std::int64_t bad_entry = 0;      // the first bad entry's n; 0 when none
+  std::string problem;             // what is wrong with it (or past the chain)
+  std::int64_t own_unchained = 0;  // hub's own changes past the chain (not an error)
+  bool ok() const { return problem.empty(); }
+};
+
+// Checks the chain against the log. An error Status only when the database cannot
+// be read; tampering is reported in the ChainReport.
+Result<ChainReport> VerifyChain(Replica& hub);
+
+// The canonical bytes of entry n (AUDIT.md) and the chain step over them.
+Result<std::string> EncodeAuditEntry(std::int64_t n, std::int64_t accepted_ms,
+                                     const std::string& office, const Change& change);
+std::string ChainStep(const std::string& previous_head, const std::string& entry);
+std::string GenesisHead();  // head(0), 32 raw bytes
+
+}  // namespace liaison
