@@ -1,14 +1,152 @@
 // liaison audit verify DB
+// liaison audit replay DB --until TIME --out F
+// liaison audit history DB TABLE KEY [--json]
 //
-// The auditor's tools (engine/audit/AUDIT.md). `verify` checks the audit chain of a
-// hub's master copy against its log: exit 0 when every entry matches, 1 naming the
-// first bad entry.
+// The auditor's tools (engine/audit/AUDIT.md), on the hub's master copy. `verify`
+// checks the audit chain against the log: exit 0 when every entry matches, 1 naming
+// the first bad entry. `replay` rebuilds the data as of a moment into a new file;
+// `history` lists every change of one row with the values before and after it.
+// Both verify the chain on the way and refuse a broken one.
+#include <cstdio>
+#include <ctime>
 #include <iostream>
 
 #include "command.h"
 #include "liaison/audit.h"
+#include "liaison/json.h"
 
 namespace liaison::cli {
+namespace {
+
+// "2026-11-05" (the start of that day, UTC), "2026-11-05T09:30", "…T09:30:15",
+// "…T09:30:15.250", each with an optional "Z" or "+08:00" / "-05:00": Unix ms.
+std::int64_t ParseMoment(const std::string& text) {
+  int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0, milli = 0, used = 0;
+  const char* p = text.c_str();
+  auto fail = [&]() -> std::int64_t {
+    Fail("--until " + text + ": expected a date or a time such as 2026-11-05 or "
+         "2026-11-05T09:30:00+08:00");
+  };
+  if (std::sscanf(p, "%4d-%2d-%2d%n", &year, &month, &day, &used) != 3 || used != 10) return fail();
+  p += used;
+  if (*p == 'T') {
+    if (std::sscanf(p, "T%2d:%2d%n", &hour, &minute, &used) != 2 || used != 6) return fail();
+    p += used;
+    if (*p == ':') {
+      if (std::sscanf(p, ":%2d%n", &second, &used) != 1 || used != 3) return fail();
+      p += used;
+      if (*p == '.') {
+        if (std::sscanf(p, ".%3d%n", &milli, &used) != 1 || used != 4) return fail();
+        p += used;
+      }
+    }
+  }
+  int offset_minutes = 0;
+  if (*p == 'Z') {
+    ++p;
+  } else if (*p == '+' || *p == '-') {
+    int oh = 0, om = 0;
+    if (std::sscanf(p + 1, "%2d:%2d%n", &oh, &om, &used) != 2 || used != 5) return fail();
+    offset_minutes = (*p == '-' ? -1 : 1) * (oh * 60 + om);
+    p += 1 + used;
+  }
+  if (*p != '\0' || month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 ||
+      minute > 59 || second > 60) {
+    return fail();
+  }
+  std::tm tm{};
+  tm.tm_year = year - 1900;
+  tm.tm_mon = month - 1;
+  tm.tm_mday = day;
+  tm.tm_hour = hour;
+  tm.tm_min = minute;
+  tm.tm_sec = second;
+  const std::time_t t = timegm(&tm);
+  return (static_cast<std::int64_t>(t) - offset_minutes * 60) * 1000 + milli;
+}
+
+std::string FormatMs(std::int64_t ms) {
+  const std::time_t t = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char text[64];
+  std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                static_cast<int>(ms % 1000));
+  return text;
+}
+
+std::string ValuesText(const std::map<std::string, Value>& row) {
+  if (row.empty()) return "(no row)";
+  std::string out;
+  for (const auto& [column, value] : row) {
+    if (column == "id") continue;
+    out += (out.empty() ? "" : ", ") + column + "=" + JsonValue(value);
+  }
+  return out;
+}
+
+void WriteRow(JsonWriter& w, const std::map<std::string, Value>& row) {
+  if (row.empty()) {
+    w.Null();
+    return;
+  }
+  w.BeginObject();
+  for (const auto& [column, value] : row) w.Key(column).Val(value);
+  w.EndObject();
+}
+
+void PrintHistory(const RowHistory& h, bool json) {
+  if (json) {
+    JsonWriter w;
+    w.BeginObject().Key("changes").BeginArray();
+    for (const auto& e : h.events) {
+      w.BeginObject()
+          .Key("entry").Int(e.n)
+          .Key("accepted_at").String(FormatMs(e.accepted_ms))
+          .Key("office").String(e.office)
+          .Key("origin").String(e.change.origin)
+          .Key("seq").Int(e.change.seq)
+          .Key("op").String(ChangeOpName(e.change.op))
+          .Key("hlc").Int(static_cast<std::int64_t>(e.change.hlc))
+          .Key("before");
+      WriteRow(w, e.before);
+      w.Key("after");
+      WriteRow(w, e.after);
+      w.EndObject();
+    }
+    w.EndArray().Key("conflicts").BeginArray();
+    for (const auto& k : h.conflicts) {
+      w.BeginObject()
+          .Key("detected_at").String(k.detected_at)
+          .Key("column").String(k.column)
+          .Key("reason").String(k.reason)
+          .Key("winner").Val(k.winner.value)
+          .Key("winner_origin").String(k.winner.clock.origin)
+          .Key("loser").Val(k.loser.value)
+          .Key("loser_origin").String(k.loser.clock.origin)
+          .EndObject();
+    }
+    w.EndArray().EndObject();
+    std::cout << w.str() << "\n";
+    return;
+  }
+  for (const auto& e : h.events) {
+    std::cout << "entry " << e.n << "  " << FormatMs(e.accepted_ms) << "  office " << e.office
+              << "  " << ChangeOpName(e.change.op) << " (" << e.change.origin << ":"
+              << e.change.seq << ")\n"
+              << "  before: " << ValuesText(e.before) << "\n"
+              << "  after:  " << ValuesText(e.after) << "\n";
+  }
+  for (const auto& k : h.conflicts) {
+    std::cout << "conflict " << k.detected_at << "  " << k.column << " (" << k.reason
+              << "): kept " << JsonValue(k.winner.value) << " of " << k.winner.clock.origin
+              << ", lost " << JsonValue(k.loser.value) << " of " << k.loser.clock.origin << "\n";
+  }
+  if (h.events.empty()) std::cout << "no change of this row in the log\n";
+}
+
+}  // namespace
 
 void RegisterAudit(CLI::App& app) {
   auto* audit = app.add_subcommand("audit", "The auditor's tools for the hub's change log");
@@ -32,6 +170,39 @@ void RegisterAudit(CLI::App& app) {
                 << " edits of the master copy are not chained yet (they will be at the next "
                    "sync or hub start)\n";
     }
+  });
+
+  auto* replay = audit->add_subcommand(
+      "replay", "Rebuild the replicated data as the master copy held it at a moment");
+  auto replay_db = std::make_shared<std::string>();
+  auto until = std::make_shared<std::string>();
+  auto out = std::make_shared<std::string>();
+  replay->add_option("db", *replay_db, "The hub's master copy")->required();
+  replay->add_option("--until", *until,
+                     "The moment: 2026-11-05 (start of the day, UTC) or 2026-11-05T09:30:00+08:00")
+      ->required();
+  replay->add_option("--out", *out, "The new SQLite file to write (must not exist)")->required();
+  replay->callback([=] {
+    const std::int64_t until_ms = ParseMoment(*until);
+    Replica replica = OpenReplica(*replay_db);
+    ReplayStats stats = Check(ReplayChain(replica, until_ms, *out));
+    std::cout << "replayed " << stats.applied << " of " << stats.entries
+              << " changes accepted by " << FormatMs(until_ms) << " into " << *out << "\n";
+  });
+
+  auto* history = audit->add_subcommand(
+      "history", "Every change of one row: time, office, values before and after, conflicts");
+  auto history_db = std::make_shared<std::string>();
+  auto table = std::make_shared<std::string>();
+  auto key = std::make_shared<std::string>();
+  auto json = std::make_shared<bool>(false);
+  history->add_option("db", *history_db, "The hub's master copy")->required();
+  history->add_option("table", *table, "A replicated table, e.g. voters")->required();
+  history->add_option("key", *key, "The row's id")->required();
+  history->add_flag("--json", *json, "One JSON object instead of text");
+  history->callback([=] {
+    Replica replica = OpenReplica(*history_db);
+    PrintHistory(Check(HistoryOf(replica, *table, *key)), *json);
   });
 }
 

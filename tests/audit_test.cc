@@ -4,10 +4,14 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <filesystem>
 #include <random>
+#include <thread>
 
 #include "liaison/audit.h"
 #include "liaison/bundle.h"
+#include "liaison/digest.h"
 #include "liaison/hub.h"
 #include "liaison/wire.h"
 #include "support/replicas.h"
@@ -241,6 +245,114 @@ TEST_F(AuditChain, EverySingleByteChangeIsFound) {
   }
   EXPECT_EQ(found, kCases);
   EXPECT_TRUE(Verify().ok());
+}
+
+std::int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// A moment strictly between what happened before and what happens after.
+std::int64_t Moment() {
+  std::this_thread::sleep_for(std::chrono::milliseconds(3));
+  const std::int64_t now = NowMs();
+  std::this_thread::sleep_for(std::chrono::milliseconds(3));
+  return now;
+}
+
+TEST_F(AuditChain, ReplaysAsOfPastMomentsEqualTheMasterCopyThen) {
+  Replica& a = AddOffice("town-a");
+  Replica& b = AddOffice("town-b");
+  std::vector<std::pair<std::int64_t, std::string>> snapshots;
+  auto snapshot = [&] {
+    const std::int64_t at = Moment();
+    snapshots.emplace_back(at, Must(Digest(master().db())));
+  };
+  snapshot();  // empty
+  Exec(a, "INSERT INTO voters(id, owner, name, category, office_id) "
+          "VALUES('v1', 'town-a', 'Li', 'worker', 'town-a')");
+  Exec(b, "INSERT INTO activities(id, owner, kind, held_on, title, office_id) "
+          "VALUES('b1', 'town-b', 'study', '2026-03-01', 'Budget', 'town-b')");
+  Sync(*hub_, a, "town-a");
+  snapshot();
+  Exec(master(), "INSERT INTO criteria(id, owner, year, code, title, max_points) "
+                 "VALUES('c1', 'city', 2026, 'C1', 'Contact', 10)");
+  snapshot();  // the city's edit is in the master copy, not chained yet
+  Sync(*hub_, b, "town-b");
+  snapshot();
+  Exec(a, "UPDATE voters SET name = 'Li Wen' WHERE id = 'v1'");
+  Exec(b, "DELETE FROM activities WHERE id = 'b1'");
+  Sync(*hub_, a, "town-a");
+  Sync(*hub_, b, "town-b");
+  snapshot();
+  Exec(a, "INSERT INTO voters(id, owner, name, category, office_id) "
+          "VALUES('v2', 'town-a', 'Zhou', 'farmer', 'town-a')");
+  Sync(*hub_, a, "town-a");
+  snapshot();
+  ASSERT_EQ(snapshots.size(), 6u);
+  for (size_t i = 1; i < snapshots.size(); ++i) {
+    ASSERT_NE(snapshots[i].second, snapshots[i - 1].second) << "every step changed the data";
+  }
+  for (size_t i = 0; i < snapshots.size(); ++i) {
+    SCOPED_TRACE("snapshot " + std::to_string(i));
+    const std::string out = dir_.File("replay-" + std::to_string(i) + ".db");
+    ReplayStats stats = Must(ReplayChain(master(), snapshots[i].first, out));
+    EXPECT_EQ(stats.entries, 6);
+    Replica replayed = Must(Replica::Open(out));
+    EXPECT_EQ(Must(Digest(replayed.db())), snapshots[i].second);
+  }
+  // To the end: the master copy as it is.
+  const std::string end = dir_.File("replay-end.db");
+  Must(ReplayChain(master(), NowMs() + 60'000, end));
+  Replica replayed = Must(Replica::Open(end));
+  EXPECT_EQ(Must(Digest(replayed.db())), Must(Digest(master().db())));
+}
+
+TEST_F(AuditChain, AReplayOfABrokenChainIsRefusedAndLeavesNoFile) {
+  BuildHistory();
+  Exec(master(), "UPDATE _sync_received SET vals = replace(vals, 'Visit', 'Vizit')");
+  const std::string out = dir_.File("replay.db");
+  Result<ReplayStats> stats = ReplayChain(master(), NowMs(), out);
+  ASSERT_FALSE(stats.ok());
+  EXPECT_THAT(stats.status().message(), ::testing::HasSubstr("audit chain broken at entry 5"));
+  EXPECT_FALSE(std::filesystem::exists(out));
+  EXPECT_FALSE(HistoryOf(master(), "activities", "b1").ok());
+}
+
+TEST_F(AuditChain, AHistoryListsEveryChangeOfTheRowWithItsValuesAndConflicts) {
+  BuildHistory();
+  Replica& b = *offices_[1];
+  // The city office and town-b change the same title concurrently: town-b's later
+  // write wins at the hub, the city's value goes to the journal.
+  Exec(master(), "UPDATE activities SET title = 'Budget (city)' WHERE id = 'b1'");
+  std::this_thread::sleep_for(std::chrono::milliseconds(3));
+  Exec(b, "UPDATE activities SET title = 'Budget, final' WHERE id = 'b1'");
+  Sync(*hub_, b, "town-b");
+
+  RowHistory h = Must(HistoryOf(master(), "activities", "b1"));
+  ASSERT_EQ(h.events.size(), 4u);
+  EXPECT_EQ(h.events[0].change.op, ChangeOp::kInsert);
+  EXPECT_EQ(h.events[0].office, "town-b");
+  EXPECT_TRUE(h.events[0].before.empty());
+  EXPECT_EQ(h.events[0].after.at("title"), Value(std::string("Budget")));
+  EXPECT_EQ(h.events[1].before.at("title"), Value(std::string("Budget")));
+  EXPECT_EQ(h.events[1].after.at("title"), Value(std::string("Budget review")));
+  EXPECT_EQ(h.events[2].office, "city");
+  EXPECT_EQ(h.events[2].after.at("title"), Value(std::string("Budget (city)")));
+  EXPECT_EQ(h.events[3].office, "town-b");
+  EXPECT_EQ(h.events[3].before.at("title"), Value(std::string("Budget (city)")));
+  EXPECT_EQ(h.events[3].after.at("title"), Value(std::string("Budget, final")));
+  for (size_t i = 1; i < h.events.size(); ++i) EXPECT_GT(h.events[i].n, h.events[i - 1].n);
+  ASSERT_EQ(h.conflicts.size(), 1u);
+  EXPECT_EQ(h.conflicts[0].column, "title");
+  EXPECT_EQ(h.conflicts[0].loser.value, Value(std::string("Budget (city)")));
+  EXPECT_EQ(h.conflicts[0].winner.value, Value(std::string("Budget, final")));
+  // The master copy holds the winner, as the last event's values say.
+  EXPECT_EQ(Count(master(), "SELECT count(*) FROM activities WHERE id = 'b1' AND title = "
+                               "'Budget, final'"),
+            1);
+  EXPECT_FALSE(HistoryOf(master(), "no_such_table", "b1").ok());
 }
 
 }  // namespace

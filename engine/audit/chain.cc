@@ -4,6 +4,7 @@
 #include <chrono>
 #include <map>
 
+#include "hub/hub_tables.h"
 #include "liaison/audit.h"
 #include "liaison/merger.h"
 #include "protocol/codec.h"
@@ -127,6 +128,9 @@ Result<std::int64_t> ExtendChain(Replica& hub) {
   Db& db = hub.db();
   LIAISON_ASSIGN_OR_RETURN(Transaction txn, Transaction::BeginOrJoin(db));
   LIAISON_RETURN_IF_ERROR(CreateAuditTables(db));
+  // The offices' replicas are bound there; a master copy no hub has served yet (a
+  // bundle imported first) has none bound.
+  LIAISON_RETURN_IF_ERROR(hub_internal::CreateHubTables(db));
   std::int64_t n = 0;
   LogPosition after;
   std::string head = GenesisHead();
@@ -178,7 +182,7 @@ Result<std::int64_t> ExtendChain(Replica& hub) {
   return n - first;
 }
 
-Result<ChainReport> VerifyChain(Replica& hub) {
+Result<ChainReport> WalkChain(Replica& hub, const EntryVisitor& visit) {
   LIAISON_RETURN_IF_ERROR(RequireHub(hub));
   Db& db = hub.db();
   ChainReport report;
@@ -203,29 +207,35 @@ Result<ChainReport> VerifyChain(Replica& hub) {
                           std::to_string(rows.Int(0)) + ")");
       }
       Result<std::optional<Change>> c = reader.Next();
-      if (!c.ok()) return bad(n, "change " + std::to_string(n) + " cannot be read: " + c.status().message());
+      if (!c.ok()) {
+        return bad(n, "change " + std::to_string(n) + " cannot be read: " + c.status().message());
+      }
       if (!*c) return bad(n, "the master log holds no change " + std::to_string(n));
       const LogPosition& at = reader.position();
       if (at.own != rows.Int(3) || at.received != rows.Int(4)) {
         return bad(n, "change " + std::to_string(n) + " is not where the chain put it: a change "
                           "was inserted, removed or moved before it");
       }
-      LIAISON_ASSIGN_OR_RETURN(std::string entry,
-                               EncodeAuditEntry(n, rows.Int(1), rows.Text(2), **c));
-      std::string next = ChainStep(head, entry);
+      const ChainEntry entry{n, rows.Int(1), rows.Text(2), &**c};
+      LIAISON_ASSIGN_OR_RETURN(std::string bytes,
+                               EncodeAuditEntry(n, entry.accepted_ms, entry.office, *entry.change));
+      std::string next = ChainStep(head, bytes);
       if (next != rows.Blob(5)) {
         return bad(n, "entry " + std::to_string(n) + " does not match its hash: the change (" +
-                          (*c)->table + " " + (*c)->pk + "), its time or its office was altered");
+                          entry.change->table + " " + entry.change->pk +
+                          "), its time or its office was altered");
       }
       head = std::move(next);
       report.entries = n;
+      if (visit) LIAISON_RETURN_IF_ERROR(visit(entry));
     }
   }
   report.head = Hex(head);
   for (;;) {
     Result<std::optional<Change>> next = reader.Next();
     if (!next.ok()) {
-      return bad(report.entries + 1, "a change past the chain cannot be read: " + next.status().message());
+      return bad(report.entries + 1,
+                 "a change past the chain cannot be read: " + next.status().message());
     }
     const std::optional<Change>& c = *next;
     if (!c) break;
@@ -238,5 +248,7 @@ Result<ChainReport> VerifyChain(Replica& hub) {
   }
   return report;
 }
+
+Result<ChainReport> VerifyChain(Replica& hub) { return WalkChain(hub, nullptr); }
 
 }  // namespace liaison

@@ -11,9 +11,13 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <string>
+#include <vector>
 
 #include "liaison/change.h"
+#include "liaison/conflicts.h"
 #include "liaison/replica.h"
 #include "liaison/status.h"
 
@@ -37,6 +41,44 @@ struct ChainReport {
 // Checks the chain against the log. An error Status only when the database cannot
 // be read; tampering is reported in the ChainReport.
 Result<ChainReport> VerifyChain(Replica& hub);
+
+// One good entry of the chain, as WalkChain hands it over.
+struct ChainEntry {
+  std::int64_t n = 0;
+  std::int64_t accepted_ms = 0;
+  std::string office;
+  const Change* change = nullptr;  // valid during the call only
+};
+using EntryVisitor = std::function<Status(const ChainEntry&)>;
+
+// VerifyChain that also hands each entry, once checked, to `visit` (in chain order;
+// stops at the first bad entry, and at the first error `visit` returns).
+Result<ChainReport> WalkChain(Replica& hub, const EntryVisitor& visit);
+
+// Rebuilds into a new replica file at `out` the replicated data as the master copy
+// held it at `until_ms` (Unix ms): every chained change accepted then or before, in
+// chain order, merged by the same rules. The chain is verified on the way: a bad
+// entry, or a replay that cannot be written, removes `out` and returns the error.
+struct ReplayStats {
+  std::int64_t applied = 0;  // entries replayed
+  std::int64_t entries = 0;  // entries in the chain
+};
+Result<ReplayStats> ReplayChain(Replica& hub, std::int64_t until_ms, const std::string& out);
+
+// Every chained change of one row, oldest first, with the row's values just before
+// and just after it (merged by the same rules), and the conflicts journaled for it.
+struct RowEvent {
+  std::int64_t n = 0;
+  std::int64_t accepted_ms = 0;
+  std::string office;
+  Change change;
+  std::map<std::string, Value> before, after;  // empty when the row did not exist
+};
+struct RowHistory {
+  std::vector<RowEvent> events;
+  std::vector<ConflictEntry> conflicts;  // journaled at the hub, oldest first
+};
+Result<RowHistory> HistoryOf(Replica& hub, const std::string& table, const std::string& pk);
 
 // The canonical bytes of entry n (AUDIT.md) and the chain step over them.
 Result<std::string> EncodeAuditEntry(std::int64_t n, std::int64_t accepted_ms,

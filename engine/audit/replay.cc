@@ -1,0 +1,112 @@
+// Replaying the audit chain (liaison/audit.h): the data as of a moment, and the
+// history of one row.
+#include <cstdio>
+#include <optional>
+
+#include "liaison/audit.h"
+#include "liaison/capture.h"
+#include "liaison/merger.h"
+
+namespace liaison {
+namespace {
+
+// Replayed changes committed together: bounds the write-ahead log of the new file.
+constexpr std::int64_t kReplayBatch = 50'000;
+
+Status Broken(const ChainReport& report) {
+  return Status::Corruption("audit chain broken at entry " + std::to_string(report.bad_entry) +
+                            ": " + report.problem);
+}
+
+// The row `pk` of `table` in `db`, column by column; empty when there is none.
+Result<std::map<std::string, Value>> ReadRow(Db& db, const std::string& table,
+                                             const std::string& pk) {
+  LIAISON_ASSIGN_OR_RETURN(Stmt stmt,
+                           db.Prepare("SELECT * FROM " + QuoteIdent(table) + " WHERE id = ?"));
+  stmt.Bind(1, std::string_view(pk));
+  std::map<std::string, Value> row;
+  LIAISON_ASSIGN_OR_RETURN(bool found, stmt.Step());
+  if (found) {
+    for (int i = 0; i < stmt.ColumnCount(); ++i) row[stmt.ColumnName(i)] = stmt.GetValue(i);
+  }
+  return row;
+}
+
+}  // namespace
+
+Result<ReplayStats> ReplayChain(Replica& hub, std::int64_t until_ms, const std::string& out) {
+  ReplayStats stats;
+  Result<ChainReport> report = ChainReport{};
+  {
+    LIAISON_ASSIGN_OR_RETURN(Replica copy,
+                             Replica::Create(out, hub.info().office_id, Role::kHub));
+    std::optional<Merger> merger;
+    std::int64_t pending = 0;
+    auto replay = [&](const ChainEntry& e) -> Status {
+      if (e.accepted_ms > until_ms) return Status::Ok();
+      if (!merger) {
+        LIAISON_ASSIGN_OR_RETURN(Merger m, Merger::Begin(copy));
+        merger.emplace(std::move(m));
+      }
+      LIAISON_RETURN_IF_ERROR(merger->Apply(*e.change));
+      ++stats.applied;
+      if (++pending == kReplayBatch) {
+        LIAISON_RETURN_IF_ERROR(merger->Commit());
+        merger.reset();
+        pending = 0;
+      }
+      return Status::Ok();
+    };
+    report = WalkChain(hub, replay);
+    if (report.ok() && report->ok() && merger) {
+      Status committed = merger->Commit();
+      if (!committed.ok()) report = committed;
+    }
+  }
+  if (!report.ok() || !report->ok()) {
+    for (const char* suffix : {"", "-wal", "-shm"}) std::remove((out + suffix).c_str());
+    return report.ok() ? Broken(*report) : report.status();
+  }
+  stats.entries = report->entries;
+  return stats;
+}
+
+Result<RowHistory> HistoryOf(Replica& hub, const std::string& table, const std::string& pk) {
+  LIAISON_ASSIGN_OR_RETURN(std::vector<TableInfo> tables, ReplicatedTables(hub.db()));
+  bool known = false;
+  for (const auto& t : tables) known = known || t.name == table;
+  if (!known) return Status::InvalidArgument("'" + table + "' is not a replicated table");
+
+  // The row's changes are merged into a scratch replica as they were into the master
+  // copy: the same rules, so the values before and after each are the master's.
+  LIAISON_ASSIGN_OR_RETURN(Replica scratch,
+                           Replica::Create(":memory:", hub.info().office_id, Role::kHub));
+  RowHistory history;
+  auto record = [&](const ChainEntry& e) -> Status {
+    if (e.change->table != table || e.change->pk != pk) return Status::Ok();
+    RowEvent event;
+    event.n = e.n;
+    event.accepted_ms = e.accepted_ms;
+    event.office = e.office;
+    event.change = *e.change;
+    LIAISON_ASSIGN_OR_RETURN(event.before, ReadRow(scratch.db(), table, pk));
+    LIAISON_ASSIGN_OR_RETURN(Merger merger, Merger::Begin(scratch));
+    LIAISON_RETURN_IF_ERROR(merger.Apply(*e.change));
+    LIAISON_RETURN_IF_ERROR(merger.Commit());
+    LIAISON_ASSIGN_OR_RETURN(event.after, ReadRow(scratch.db(), table, pk));
+    history.events.push_back(std::move(event));
+    return Status::Ok();
+  };
+  LIAISON_ASSIGN_OR_RETURN(ChainReport report, WalkChain(hub, record));
+  if (!report.ok()) return Broken(report);
+  ConflictFilter filter;
+  filter.include_resolved = true;
+  filter.table = table;
+  LIAISON_ASSIGN_OR_RETURN(std::vector<ConflictEntry> conflicts, ListConflicts(hub.db(), filter));
+  for (auto& k : conflicts) {
+    if (k.pk == pk) history.conflicts.push_back(std::move(k));
+  }
+  return history;
+}
+
+}  // namespace liaison

@@ -1,0 +1,94 @@
+// `liaison audit verify | replay | history` as an auditor runs them, on a hub's master
+// copy that took an office's bundle and the city office's own edits.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "support/temp_dir.h"
+
+namespace liaison {
+namespace {
+
+using testing::CommandOutput;
+using testing::LiaisonOk;
+using testing::RunCommand;
+using testing::RunLiaison;
+using testing::ShellQuote;
+using testing::TempDir;
+
+class AuditCliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    LiaisonOk("init --db " + Q(hub_) + " --office city --hub");
+    LiaisonOk("init --db " + Q(office_) + " --office town-a");
+    Sql(office_, "INSERT INTO voters(id, owner, name, category, office_id) VALUES"
+                 "('v1', 'town-a', 'Li', 'worker', 'town-a'), "
+                 "('v2', 'town-a', 'Zhou', 'farmer', 'town-a');"
+                 "UPDATE voters SET name = 'Li Wen' WHERE id = 'v1';");
+    LiaisonOk("export --db " + Q(office_) + " --out " + Q(bundle_));
+    LiaisonOk("import --db " + Q(hub_) + " " + Q(bundle_));
+  }
+
+  static std::string Q(const std::string& s) { return ShellQuote(s); }
+  void Sql(const std::string& db, const std::string& sql) {
+    CommandOutput r = RunCommand("/usr/bin/sqlite3 -bail " + Q(db), sql);
+    ASSERT_EQ(r.exit_code, 0) << sql << "\n" << r.err;
+  }
+
+  TempDir dir_;
+  std::string hub_ = dir_.File("hub.db");
+  std::string office_ = dir_.File("town-a.db");
+  std::string bundle_ = dir_.File("town-a.bundle");
+};
+
+TEST_F(AuditCliTest, VerifyReplayAndHistoryOfAnHonestLog) {
+  EXPECT_EQ(RunLiaison("audit verify " + Q(hub_)).out.substr(0, 27), "chain verified: 3 entries, ");
+  const std::string out = dir_.File("as-of-2100.db");
+  EXPECT_EQ(LiaisonOk("audit replay " + Q(hub_) + " --until 2100-01-01 --out " + Q(out)),
+            "replayed 3 of 3 changes accepted by 2100-01-01T00:00:00.000Z into " + out);
+  EXPECT_EQ(LiaisonOk("digest --db " + Q(out)), LiaisonOk("digest --db " + Q(hub_)));
+  const std::string before = dir_.File("as-of-2000.db");
+  LiaisonOk("audit replay " + Q(hub_) + " --until 2000-01-01T08:00:00+08:00 --out " + Q(before));
+  CommandOutput count = RunCommand("/usr/bin/sqlite3 " + Q(before) + " 'SELECT count(*) FROM voters'", "");
+  EXPECT_EQ(count.out, "0\n");
+
+  const std::string history = LiaisonOk("audit history " + Q(hub_) + " voters v1 --json");
+  EXPECT_NE(history.find("\"op\":\"insert\""), std::string::npos) << history;
+  EXPECT_NE(history.find("\"before\":{"), std::string::npos) << history;
+  EXPECT_NE(history.find("\"name\":\"Li Wen\""), std::string::npos) << history;
+  EXPECT_NE(history.find("\"office\":\"?\""), std::string::npos) << "a bundle's origin never synced";
+
+  // The city office's own edit is reported until chained, then verified.
+  Sql(hub_, "INSERT INTO criteria(id, owner, year, code, title, max_points) "
+            "VALUES('c1', 'city', 2026, 'C1', 'Contact', 10)");
+  EXPECT_NE(LiaisonOk("audit verify " + Q(hub_)).find("1 edits of the master copy are not chained"),
+            std::string::npos);
+}
+
+TEST_F(AuditCliTest, TamperingFailsVerifyAndRefusesReplay) {
+  Sql(hub_, "UPDATE _sync_received SET vals = replace(vals, 'Zhou', 'Zhao')");
+  CommandOutput verify = RunLiaison("audit verify " + Q(hub_));
+  EXPECT_EQ(verify.exit_code, 1);
+  EXPECT_NE(verify.err.find("audit chain broken at entry 2"), std::string::npos) << verify.err;
+  const std::string out = dir_.File("replay.db");
+  CommandOutput replay = RunLiaison("audit replay " + Q(hub_) + " --until 2100-01-01 --out " + Q(out));
+  EXPECT_NE(replay.exit_code, 0);
+  EXPECT_NE(replay.err.find("entry 2"), std::string::npos) << replay.err;
+  EXPECT_NE(RunCommand("test -e " + Q(out), "").exit_code, 0) << "no replay file is left";
+}
+
+TEST_F(AuditCliTest, BadArgumentsAreRefusedClearly) {
+  CommandOutput when = RunLiaison("audit replay " + Q(hub_) + " --until yesterday --out " +
+                                  Q(dir_.File("x.db")));
+  EXPECT_NE(when.exit_code, 0);
+  EXPECT_NE(when.err.find("expected a date or a time"), std::string::npos) << when.err;
+  CommandOutput table = RunLiaison("audit history " + Q(hub_) + " nothing v1");
+  EXPECT_NE(table.exit_code, 0);
+  EXPECT_NE(table.err.find("'nothing' is not a replicated table"), std::string::npos) << table.err;
+  CommandOutput office = RunLiaison("audit verify " + Q(office_));
+  EXPECT_NE(office.exit_code, 0);
+  EXPECT_NE(office.err.find("hub's master copy"), std::string::npos) << office.err;
+}
+
+}  // namespace
+}  // namespace liaison
