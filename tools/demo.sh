@@ -6,7 +6,8 @@
 # offices work offline in between, one edit collides with the city office's (the
 # conflict journal keeps the losing value), and one office tries to change the city's
 # criteria (the hub keeps that change in quarantine, and the office re-seeds). At the
-# end: the merged master copy, the conflict journal and `liaison hub status`.
+# end: the merged master copy, the conflict journal and `liaison hub status`, then
+# the auditor's tools on the hub's hash-chained log.
 #
 #   tools/demo.sh                      build in build/, write demo-out/
 #   LIAISON_BUILD_DIR=out tools/demo.sh   use another build directory
@@ -301,4 +302,17 @@ kill -TERM "$hub_pid"
 wait "$hub_pid"
 trap - EXIT
 cat hub.log
+
+section "The auditor's view: the hub's hash-chained log"
+show audit verify city.db
+step "every change of the road survey, with its office and the values before and after:"
+show audit history city.db activities "$road"
+step "the master copy rebuilt from the log, as of now, has the master copy's digest:"
+show audit replay city.db --until "$(date -u +%Y-%m-%dT%H:%M:%S.999Z)" --out replayed.db
+printf 'replayed.db %s\ncity.db     %s\n' "$("$liaison" digest --db replayed.db)" \
+  "$("$liaison" digest --db city.db)"
+step "someone edits a voter's name in a copy of the log; verify names the entry:"
+cp city.db tampered.db
+sqlite3 tampered.db "UPDATE _sync_received SET vals = replace(vals, '\"name\":\"', '\"name\":\"X') WHERE tbl = 'voters' AND pos = (SELECT min(pos) FROM _sync_received WHERE tbl = 'voters')"
+show audit verify tampered.db || true
 printf '\nThe replicas, certificates and hub log are in %s/.\n' "$PWD"
