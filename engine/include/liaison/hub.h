@@ -100,7 +100,7 @@ class HubSession {
 };
 
 struct OfficeSyncOptions {
-  std::uint32_t max_batch_changes = 1000;  // lowered to the hub's limit if above it
+  std::uint32_t max_batch_changes = 2000;  // lowered to the hub's limit if above it
   // Push batches sent before the first of them is acknowledged (OfficeSession::Ahead):
   // the office reads and encodes the next batches while the hub merges one.
   std::uint32_t push_window = 3;
