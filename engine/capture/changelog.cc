@@ -76,22 +76,20 @@ std::string ColumnValuesJson(const std::vector<ColumnValue>& values) {
   return w.str();
 }
 
-Result<std::vector<ColumnValue>> ParseColumnValues(Db& db, std::string_view json) {
-  LIAISON_ASSIGN_OR_RETURN(Stmt stmt, db.Prepare("SELECT key, value, type FROM json_each(?)"));
-  stmt.Bind(1, json);
+Result<std::vector<ColumnValue>> ParseColumnValues(std::string_view json) {
+  JsonObjectReader reader(json);
   std::vector<ColumnValue> out;
   for (;;) {
-    auto row = stmt.Step();
-    if (!row.ok()) return Status::Corruption("bad change values: " + row.status().message());
-    if (!row.value()) break;
-    const std::string type = stmt.Text(2);
-    if (type == "text" || type == "null" || type == "integer") {
-      out.push_back({stmt.Text(0), stmt.GetValue(1)});
-    } else {
-      return Status::Corruption("bad change values: column " + stmt.Text(0) + " holds " + type);
+    auto column = reader.NextKey();
+    if (!column.ok()) return column.status().WithContext("bad change values");
+    if (!*column) return out;
+    auto value = reader.ReadValue();
+    if (!value.ok()) return value.status().WithContext("bad change values");
+    if (std::holds_alternative<double>(*value)) {
+      return Status::Corruption("bad change values: column " + **column + " holds real");
     }
+    out.push_back({std::move(**column), std::move(*value)});
   }
-  return out;
 }
 
 Status CollectTouchedRows(Db& db, std::int64_t after) {
@@ -164,7 +162,7 @@ Status SealChanges(Db& db) {
       fill.Bind(1, std::string_view(ColumnValuesJson(values))).Bind(2, scan.Int(0));
       LIAISON_RETURN_IF_ERROR(fill.Run());
     } else {
-      LIAISON_ASSIGN_OR_RETURN(std::vector<ColumnValue> olds, ParseColumnValues(db, scan.Text(4)));
+      LIAISON_ASSIGN_OR_RETURN(std::vector<ColumnValue> olds, ParseColumnValues(scan.Text(4)));
       Apply(overlays[key], olds);
     }
   }
@@ -192,10 +190,10 @@ Result<std::vector<LocalChange>> ReadLocalChanges(Db& db, Seq after, std::int64_
     c.pk = stmt.Text(3);
     c.op = static_cast<ChangeOp>(stmt.Text(4).at(0));
     if (!stmt.IsNull(5)) {
-      LIAISON_ASSIGN_OR_RETURN(c.values, ParseColumnValues(db, stmt.Text(5)));
+      LIAISON_ASSIGN_OR_RETURN(c.values, ParseColumnValues(stmt.Text(5)));
     }
     if (!stmt.IsNull(6)) {
-      LIAISON_ASSIGN_OR_RETURN(c.old_values, ParseColumnValues(db, stmt.Text(6)));
+      LIAISON_ASSIGN_OR_RETURN(c.old_values, ParseColumnValues(stmt.Text(6)));
     }
     out.push_back(std::move(c));
   }

@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
+#include <cstdint>
+#include <limits>
 #include <map>
 #include <optional>
 #include <string>
@@ -223,6 +225,39 @@ RC_GTEST_PROP(SealProperty, InsertsHoldTheirInsertedValuesAndTheLogReplaysTheTab
   }
   RC_ASSERT(inserts == inserted.size());
   RC_ASSERT(replayed == live);
+}
+
+// ---- Parsing the log's value objects
+
+TEST(ParseColumnValuesTest, ReadsNullsIntegersAndStringsInOrder) {
+  auto values = ParseColumnValues(R"({"owner":"town-01","n":-9223372036854775808,"x":null,)"
+                                  R"("q":"a\"\u00e9","n":42})");
+  ASSERT_TRUE(values.ok()) << values.status().message();
+  EXPECT_THAT(
+      *values,
+      ElementsAre(ColumnValue{"owner", Value(std::string("town-01"))},
+                  ColumnValue{"n", Value(std::numeric_limits<std::int64_t>::min())},
+                  ColumnValue{"x", Value()}, ColumnValue{"q", Value(std::string("a\"\xc3\xa9"))},
+                  ColumnValue{"n", Value(std::int64_t{42})}));
+}
+
+TEST(ParseColumnValuesTest, RefusesRealsAndIntegersBeyondInt64) {
+  for (const char* json : {R"({"a":1,"n":1.5})", R"({"a":1,"n":9223372036854775808})"}) {
+    auto values = ParseColumnValues(json);
+    ASSERT_FALSE(values.ok()) << json;
+    EXPECT_EQ(values.status().code(), Status::Code::kCorruption);
+    EXPECT_EQ(values.status().message(), "bad change values: column n holds real");
+  }
+}
+
+TEST(ParseColumnValuesTest, RefusesMalformedText) {
+  for (const char* json : {"", R"({"a":1)", R"({"a":true})", R"({"a":[1]})", R"({"a":"\x"})"}) {
+    auto values = ParseColumnValues(json);
+    ASSERT_FALSE(values.ok()) << json;
+    EXPECT_EQ(values.status().code(), Status::Code::kCorruption);
+    EXPECT_THAT(values.status().message(),
+                ::testing::StartsWith("bad change values: malformed JSON at byte "));
+  }
 }
 
 }  // namespace

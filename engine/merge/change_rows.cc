@@ -3,6 +3,7 @@
 #include <map>
 
 #include "liaison/changelog.h"
+#include "liaison/json.h"
 #include "merge/row_store.h"
 
 namespace liaison::merge_internal {
@@ -15,9 +16,7 @@ Result<ChangeRows> ChangeRows::Prepare(Db& db) {
   LIAISON_ASSIGN_OR_RETURN(
       Stmt load, db.Prepare("SELECT origin, seq, hlc, tbl, pk, op, vals, epoch_hlc, epoch_origin, "
                             "bases FROM _sync_received WHERE pos = ?"));
-  LIAISON_ASSIGN_OR_RETURN(Stmt values, db.Prepare("SELECT key, value, type FROM json_each(?)"));
-  LIAISON_ASSIGN_OR_RETURN(Stmt clocks, db.Prepare(kClocksSql));
-  return ChangeRows(db, std::move(record), std::move(load), std::move(values), std::move(clocks));
+  return ChangeRows(db, std::move(record), std::move(load));
 }
 
 Result<std::int64_t> ChangeRows::Record(const Change& c, std::int64_t own_seq) {
@@ -72,20 +71,22 @@ Result<Change> ChangeRows::FromColumns(const Stmt& stmt, int f) {
   if (op != "I" && op != "U" && op != "D") return Status::Corruption("bad op '" + op + "'");
   c.op = static_cast<ChangeOp>(op[0]);
   if (!stmt.IsNull(f + 6)) {
-    values_.Reset();
-    values_.Bind(1, std::string_view(stmt.Text(f + 6)));
+    // A real is returned as a double, for Merger::Validate to refuse.
+    const std::string json = stmt.Text(f + 6);
+    JsonObjectReader reader(json);
     for (;;) {
-      auto row = values_.Step();
-      if (!row.ok()) return Status::Corruption("bad change values: " + row.status().message());
-      if (!row.value()) break;
-      c.values.push_back({values_.Text(0), values_.GetValue(1), std::nullopt});
+      auto column = reader.NextKey();
+      if (!column.ok()) return column.status().WithContext("bad change values");
+      if (!*column) break;
+      auto value = reader.ReadValue();
+      if (!value.ok()) return value.status().WithContext("bad change values");
+      c.values.push_back({std::move(**column), std::move(*value), std::nullopt});
     }
-    values_.Reset();
   }
   if (c.op != ChangeOp::kInsert) {
     c.epoch = Clock{static_cast<std::uint64_t>(stmt.Int(f + 7)), stmt.Text(f + 8)};
     if (!stmt.IsNull(f + 9)) {
-      LIAISON_ASSIGN_OR_RETURN(auto clock_list, ReadClocks(clocks_, stmt.Text(f + 9)));
+      LIAISON_ASSIGN_OR_RETURN(auto clock_list, ReadClocks(stmt.Text(f + 9)));
       std::map<std::string, Clock> bases(clock_list.begin(), clock_list.end());
       if (c.op == ChangeOp::kDelete) {
         for (auto& [column, base] : bases) c.values.push_back({column, std::monostate{}, base});

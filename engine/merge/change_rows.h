@@ -29,17 +29,11 @@ class ChangeRows {
   Result<Change> FromColumns(const Stmt& stmt, int first);
 
  private:
-  ChangeRows(Db& db, Stmt record, Stmt load, Stmt values, Stmt clocks)
-      : db_(&db),
-        record_(std::move(record)),
-        load_(std::move(load)),
-        values_(std::move(values)),
-        clocks_(std::move(clocks)) {}
+  ChangeRows(Db& db, Stmt record, Stmt load)
+      : db_(&db), record_(std::move(record)), load_(std::move(load)) {}
   Db* db_;
   Stmt record_;
   Stmt load_;
-  Stmt values_;
-  Stmt clocks_;
 };
 
 }  // namespace liaison::merge_internal

@@ -2,6 +2,7 @@
 #include <charconv>
 
 #include "liaison/changelog.h"
+#include "liaison/json.h"
 #include "liaison/merger.h"
 #include "merge/row_store.h"
 
@@ -90,7 +91,6 @@ Status PrepareLocalLog(Db& db) {
   LIAISON_ASSIGN_OR_RETURN(
       Stmt stamp, db.Prepare("UPDATE _sync_changes SET epoch_hlc = ?, epoch_origin = ?, bases = ? "
                              "WHERE seq = ?"));
-  LIAISON_ASSIGN_OR_RETURN(Stmt keys, db.Prepare("SELECT key FROM json_each(?)"));
   scan.Bind(1, folded);
   for (;;) {
     LIAISON_ASSIGN_OR_RETURN(bool row, scan.Step());
@@ -99,12 +99,14 @@ Status PrepareLocalLog(Db& db) {
     const auto op = static_cast<ChangeOp>(scan.Text(4).at(0));
     std::vector<std::string> changed;
     if (op != ChangeOp::kInsert) {
-      keys.Reset();
-      keys.Bind(1, std::string_view(scan.Text(5)));
+      const std::string json = scan.Text(5);
+      JsonObjectReader reader(json);
       for (;;) {
-        LIAISON_ASSIGN_OR_RETURN(bool more, keys.Step());
-        if (!more) break;
-        changed.push_back(keys.Text(0));
+        auto column = reader.NextKey();
+        if (!column.ok()) return column.status().WithContext("bad change values");
+        if (!*column) break;
+        LIAISON_RETURN_IF_ERROR(reader.ReadValue().status().WithContext("bad change values"));
+        changed.push_back(std::move(**column));
       }
     }
     LIAISON_ASSIGN_OR_RETURN(std::optional<RowMeta> meta, rows.Load(table, pk));

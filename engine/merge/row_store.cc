@@ -14,22 +14,26 @@ std::string ClocksJson(const std::vector<std::pair<std::string, Clock>>& clocks)
   return w.str();
 }
 
-Result<std::vector<std::pair<std::string, Clock>>> ReadClocks(Stmt& stmt, std::string_view json) {
-  stmt.Reset();
-  stmt.Bind(1, json);
+Result<std::vector<std::pair<std::string, Clock>>> ReadClocks(std::string_view json) {
+  JsonObjectReader reader(json);
   std::vector<std::pair<std::string, Clock>> out;
   for (;;) {
-    auto row = stmt.Step();
-    if (!row.ok()) return Status::Corruption("bad column clocks: " + row.status().message());
-    if (!row.value()) break;
-    out.emplace_back(stmt.Text(0), Clock{static_cast<std::uint64_t>(stmt.Int(1)), stmt.Text(2)});
+    auto column = reader.NextKey();
+    if (!column.ok()) return column.status().WithContext("bad column clocks");
+    if (!*column) return out;
+    auto clock = reader.ReadArray();
+    if (!clock.ok()) return clock.status().WithContext("bad column clocks");
+    std::vector<Value>& parts = *clock;
+    if (parts.size() != 2 || !std::holds_alternative<std::int64_t>(parts[0]) ||
+        !std::holds_alternative<std::string>(parts[1])) {
+      return Status::Corruption("bad column clocks: column " + **column +
+                                " holds no [hlc, origin]");
+    }
+    out.emplace_back(std::move(**column),
+                     Clock{static_cast<std::uint64_t>(std::get<std::int64_t>(parts[0])),
+                           std::move(std::get<std::string>(parts[1]))});
   }
-  stmt.Reset();
-  return out;
 }
-
-const char* const kClocksSql =
-    "SELECT key, json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?)";
 
 Result<RowStore> RowStore::Prepare(Db& db) {
   LIAISON_ASSIGN_OR_RETURN(Stmt load, db.Prepare("SELECT epoch_hlc, epoch_origin, deleted, cols, "
@@ -38,8 +42,7 @@ Result<RowStore> RowStore::Prepare(Db& db) {
   LIAISON_ASSIGN_OR_RETURN(
       Stmt save, db.Prepare("INSERT OR REPLACE INTO _sync_rows(tbl, pk, epoch_hlc, epoch_origin, "
                             "deleted, cols, killed_hlc, killed_origin) VALUES(?, ?, ?, ?, ?, ?, ?, ?)"));
-  LIAISON_ASSIGN_OR_RETURN(Stmt clocks, db.Prepare(kClocksSql));
-  return RowStore(db, std::move(load), std::move(save), std::move(clocks));
+  return RowStore(db, std::move(load), std::move(save));
 }
 
 Result<std::optional<RowMeta>> RowStore::Load(const std::string& table, const std::string& pk) {
@@ -54,7 +57,7 @@ Result<std::optional<RowMeta>> RowStore::Load(const std::string& table, const st
   if (meta.deleted) meta.killed = Clock{static_cast<std::uint64_t>(load_.Int(4)), load_.Text(5)};
   load_.Reset();
   if (!cols.empty()) {
-    LIAISON_ASSIGN_OR_RETURN(auto clocks, ReadClocks(clocks_, cols));
+    LIAISON_ASSIGN_OR_RETURN(auto clocks, ReadClocks(cols));
     for (auto& [column, clock] : clocks) meta.columns[column] = std::move(clock);
   }
   return std::optional<RowMeta>(std::move(meta));

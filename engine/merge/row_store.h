@@ -15,10 +15,9 @@
 namespace liaison::merge_internal {
 
 std::string ClocksJson(const std::vector<std::pair<std::string, Clock>>& clocks);
-// The SQL that ReadClocks expects `stmt` to hold: one parameter, the JSON text.
-extern const char* const kClocksSql;
-// Decodes a column-clock JSON object with `stmt`, a prepared kClocksSql.
-Result<std::vector<std::pair<std::string, Clock>>> ReadClocks(Stmt& stmt, std::string_view json);
+// Decodes a column-clock JSON object as ClocksJson writes it, in its order. Anything
+// else (a value other than [integer, string], malformed JSON) is Status::Corruption.
+Result<std::vector<std::pair<std::string, Clock>>> ReadClocks(std::string_view json);
 
 class RowStore {
  public:
@@ -28,12 +27,11 @@ class RowStore {
   Status Save(const std::string& table, const std::string& pk, const RowMeta& meta);
 
  private:
-  RowStore(Db& db, Stmt load, Stmt save, Stmt clocks)
-      : db_(&db), load_(std::move(load)), save_(std::move(save)), clocks_(std::move(clocks)) {}
+  RowStore(Db& db, Stmt load, Stmt save)
+      : db_(&db), load_(std::move(load)), save_(std::move(save)) {}
   Db* db_;
   Stmt load_;
   Stmt save_;
-  Stmt clocks_;
 };
 
 }  // namespace liaison::merge_internal

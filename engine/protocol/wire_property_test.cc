@@ -18,6 +18,7 @@
 
 #include "liaison/wire.h"
 #include "protocol/codec_test_support.h"
+#include "support/exact_buffer.h"
 
 namespace liaison::wire {
 namespace {
@@ -133,19 +134,7 @@ rc::Gen<Message> GenMessage() {
 
 // ---- Decoding untrusted bytes
 
-// A copy of `bytes` in a heap block of exactly their size.
-class ExactBuffer {
- public:
-  explicit ExactBuffer(std::string_view bytes)
-      : data_(new char[bytes.size()]), size_(bytes.size()) {
-    if (size_ > 0) std::memcpy(data_.get(), bytes.data(), size_);
-  }
-  std::string_view view() const { return {data_.get(), size_}; }
-
- private:
-  std::unique_ptr<char[]> data_;
-  std::size_t size_;
-};
+using liaison::testing::ExactBuffer;
 
 // The receiver's path: header against the hard cap, the length against the bytes
 // that arrived, then the body.

@@ -51,8 +51,10 @@ Status CollectTouchedRows(Db& db, std::int64_t after);
 // Own changes with seq > `after`, at most `limit`, in seq order. Seals first.
 Result<std::vector<LocalChange>> ReadLocalChanges(Db& db, Seq after, std::int64_t limit);
 
-// Parses a JSON object of column values written by the triggers or by SealChanges.
-Result<std::vector<ColumnValue>> ParseColumnValues(Db& db, std::string_view json);
+// Parses a JSON object of column values written by the triggers or by SealChanges
+// (JsonObjectReader, liaison/json.h). Values are null, integers and strings; anything
+// else, a real or an integer beyond int64 included, is Status::Corruption.
+Result<std::vector<ColumnValue>> ParseColumnValues(std::string_view json);
 
 // Encodes column values as the log's JSON object, in the order given.
 std::string ColumnValuesJson(const std::vector<ColumnValue>& values);
