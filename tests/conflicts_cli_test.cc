@@ -11,8 +11,6 @@
 namespace liaison::testing {
 namespace {
 
-void Exec(Replica& r, const std::string& sql) { Must(r.db().Exec(sql), sql.c_str()); }
-
 // The value at `path` ("$[0].winner.value") of a JSON text, as SQLite's json
 // functions read it; "" for JSON null or a missing key.
 std::string JsonGet(const std::string& json, const std::string& path) {

@@ -58,10 +58,6 @@ std::set<ChangeId> KnownChanges(Replica& r) {
   return known;
 }
 
-std::int64_t LastSeq(Replica& r) {
-  return Must(r.db().QueryInt("SELECT coalesce(max(seq), 0) FROM _sync_changes"));
-}
-
 bool RowExists(Replica& r, const std::string& table, const std::string& pk) {
   auto stmt = Must(r.db().Prepare("SELECT 1 FROM " + QuoteIdent(table) + " WHERE id = ?"));
   stmt.Bind(1, std::string_view(pk));

@@ -15,9 +15,6 @@
 namespace liaison::testing {
 namespace {
 
-std::int64_t Count(Replica& r, const std::string& sql) { return Must(r.db().QueryInt(sql)); }
-void Exec(Replica& r, const std::string& sql) { Must(r.db().Exec(sql), sql.c_str()); }
-
 // The message as the peer would decode it off the wire.
 wire::Message OverTheWire(const wire::Message& m) {
   std::string frame = Must(wire::EncodeFrame(m), "encode");

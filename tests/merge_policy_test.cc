@@ -7,10 +7,6 @@
 namespace liaison::testing {
 namespace {
 
-std::int64_t Count(Replica& r, const std::string& sql) { return Must(r.db().QueryInt(sql)); }
-
-void Exec(Replica& r, const std::string& sql) { Must(r.db().Exec(sql), sql.c_str()); }
-
 class MergePolicy : public ::testing::TestWithParam<bool> {
  protected:
   // Exchanges 0 <-> 1 in the order the parameter picks.

@@ -16,20 +16,11 @@ namespace liaison {
 namespace {
 
 using testing::CommandOutput;
+using testing::FilesUnder;
 using testing::LiaisonOk;
 using testing::RunLiaison;
 using testing::ShellQuote;
 using testing::TempDir;
-
-// Every file and directory under `dir`, relative to it, sorted.
-std::vector<std::string> FilesUnder(const std::string& dir) {
-  std::vector<std::string> out;
-  for (const auto& entry : std::filesystem::recursive_directory_iterator(dir)) {
-    out.push_back(std::filesystem::relative(entry.path(), dir).string());
-  }
-  std::sort(out.begin(), out.end());
-  return out;
-}
 
 // Dates in output vary: "valid until 2028-03-02T10:00:00Z" -> "valid until DATE".
 // (No std::regex: GCC 12 warns falsely inside it under the sanitizers.)

@@ -6,6 +6,7 @@
 
 #include "hub/hub_tables.h"
 #include "liaison/audit.h"
+#include "liaison/hlc.h"
 #include "liaison/merger.h"
 #include "protocol/codec.h"
 
@@ -50,12 +51,6 @@ std::string Hex(std::string_view bytes) {
     out += kDigits[b & 15];
   }
   return out;
-}
-
-std::int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 // The office each change is attributed to (AUDIT.md), by origin replica.
@@ -148,7 +143,7 @@ Result<std::int64_t> ExtendChain(Replica& hub) {
   LIAISON_ASSIGN_OR_RETURN(
       Stmt append, db.Prepare("INSERT INTO _sync_audit(n, accepted_ms, office, own, received, "
                               "hash) VALUES(?, ?, ?, ?, ?, ?)"));
-  const std::int64_t now = NowMs();
+  const auto now = static_cast<std::int64_t>(WallMillis());
   const std::int64_t first = n;
   {
     LIAISON_ASSIGN_OR_RETURN(ChangeReader reader, ChangeReader::OpenAfter(hub, after));

@@ -6,6 +6,7 @@
 #include "hub/scope.h"
 #include "liaison/audit.h"
 #include "liaison/digest.h"
+#include "liaison/hlc.h"
 #include "liaison/hub.h"
 #include "liaison/ids.h"
 #include "liaison/merger.h"
@@ -17,12 +18,6 @@ using hub_internal::RowScopes;
 using hub_internal::TableColumns;
 
 namespace {
-
-std::int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // `reason` cut to what a Refusal or Quarantined may carry (WIRE.md), at a UTF-8
 // character boundary.
@@ -210,7 +205,7 @@ wire::Message HubSession::State::OnHello(const wire::Hello& hello) {
   }
   replica_id = hello.replica_id;
   schema_version = version;
-  skew_ms = static_cast<std::int64_t>(hello.wall_ms) - NowMs();
+  skew_ms = static_cast<std::int64_t>(hello.wall_ms) - static_cast<std::int64_t>(WallMillis());
   auto watermark = Watermark();
   if (!watermark.ok()) return End(Refuse(RC::kInternal, watermark.status().message()));
   phase = Phase::kReady;
@@ -223,7 +218,7 @@ wire::Message HubSession::State::OnHello(const wire::Hello& hello) {
   welcome.watermark = *watermark;
   welcome.max_frame_bytes = options().max_frame_bytes;
   welcome.max_batch_changes = options().max_batch_changes;
-  welcome.wall_ms = static_cast<std::uint64_t>(NowMs());
+  welcome.wall_ms = WallMillis();
   return welcome;
 }
 
@@ -300,7 +295,8 @@ Result<std::string> HubSession::State::CheckChange(const Change& c, RowScopes& s
                                                    Merger& merger) {
   Status valid = merger.Validate(c);
   if (!valid.ok()) return "invalid change: " + valid.message();
-  const std::int64_t ahead_ms = static_cast<std::int64_t>(c.hlc >> 16) - NowMs();
+  const std::int64_t ahead_ms =
+      static_cast<std::int64_t>(c.hlc >> 16) - static_cast<std::int64_t>(WallMillis());
   if (ahead_ms > options().max_clock_ahead_ms) {
     return "clock " + std::to_string(ahead_ms / 1000) + " s ahead of the hub's (limit " +
            std::to_string(options().max_clock_ahead_ms / 1000) + " s)";

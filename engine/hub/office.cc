@@ -13,6 +13,7 @@
 #include "hub/scope.h"
 #include "liaison/capture.h"
 #include "liaison/digest.h"
+#include "liaison/hlc.h"
 #include "liaison/hub.h"
 #include "liaison/merger.h"
 
@@ -20,12 +21,6 @@ namespace liaison {
 namespace {
 
 constexpr int kMaxVerifyAttempts = 3;
-
-std::uint64_t NowMs() {
-  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                        std::chrono::system_clock::now().time_since_epoch())
-                                        .count());
-}
 
 Status CreateLinkTable(Db& db) {
   return db.Exec(
@@ -98,7 +93,7 @@ wire::Message OfficeSession::Start() {
   hello.schema_version = static_cast<std::uint32_t>(state_->replica->info().schema_version);
   hello.replica_id = state_->replica->info().replica_id.value();
   hello.capabilities = wire::kCapReseed;
-  hello.wall_ms = NowMs();
+  hello.wall_ms = WallMillis();
   return hello;
 }
 

@@ -14,11 +14,6 @@ namespace {
 
 using ::testing::HasSubstr;
 
-void Exec(Replica& r, const std::string& sql) { Must(r.db().Exec(sql), sql.c_str()); }
-std::int64_t Count(Replica& r, const std::string& sql) { return Must(r.db().QueryInt(sql)); }
-std::int64_t LastSeq(Replica& r) {
-  return Count(r, "SELECT coalesce(max(seq), 0) FROM _sync_changes");
-}
 std::string Text(Replica& r, const std::string& sql) { return Must(r.db().QueryTexts(sql)).at(0); }
 
 const char* const kVoter =

@@ -38,7 +38,6 @@ namespace {
 using std::chrono::milliseconds;
 
 constexpr milliseconds kMaxBackoff{60'000};
-constexpr milliseconds kCloseLimit{1000};  // exchanging close_notify at the end
 
 // How one attempt ended.
 struct AttemptResult {

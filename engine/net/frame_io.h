@@ -86,4 +86,7 @@ asio::awaitable<error_code> WriteFrame(TlsStream& stream, const std::string& fra
 // Sends close_notify and waits up to `limit` for the peer's, then closes the socket.
 asio::awaitable<void> CloseTls(TlsStream& stream, Duration limit);
 
+// How long either end waits for close_notify to be exchanged at the end.
+constexpr std::chrono::milliseconds kCloseLimit{1000};
+
 }  // namespace liaison::net

@@ -47,7 +47,6 @@ using std::chrono::milliseconds;
 using TlsContextPtr = std::shared_ptr<asio::ssl::context>;
 
 constexpr milliseconds kStopPoll{50};
-constexpr milliseconds kCloseLimit{1000};    // exchanging close_notify at the end
 constexpr milliseconds kAcceptBackoff{100};  // after an accept error (out of descriptors)
 constexpr std::uint32_t kMaxBusyRefusals = 8;
 

@@ -18,6 +18,7 @@
 namespace liaison {
 namespace {
 
+using testing::FilesUnder;
 using testing::TempDir;
 
 constexpr std::int64_t kDayS = 24 * 60 * 60;
@@ -62,15 +63,6 @@ T Must(Result<T> result) {
 
 pki::CertPtr ReadCert(const std::string& path) {
   return Must(pki::ParseCertPem(Must(pki::ReadFileText(path)), path));
-}
-
-std::vector<std::string> FilesUnder(const std::string& dir) {
-  std::vector<std::string> out;
-  for (const auto& entry : std::filesystem::recursive_directory_iterator(dir)) {
-    out.push_back(std::filesystem::relative(entry.path(), dir).string());
-  }
-  std::sort(out.begin(), out.end());
-  return out;
 }
 
 pki::CrlPtr ReadCrl(const std::string& path) {

@@ -21,6 +21,13 @@ constexpr size_t kHashBytes = 32;
 constexpr std::uint32_t kTrailerBytes = 8 + kHashBytes;
 constexpr size_t kReadChunk = 64 * 1024;
 
+}  // namespace
+
+// Outside the anonymous namespace because BundleWriter::State and BundleReader::State
+// hold one: GCC's -Wsubobject-linkage refuses that when this file is compiled inside
+// a unity build (CMAKE_UNITY_BUILD), where it is no longer the main file.
+namespace bundle_internal {
+
 class Sha256 {
  public:
   Sha256() : ctx_(EVP_MD_CTX_new(), EVP_MD_CTX_free) {
@@ -38,6 +45,10 @@ class Sha256 {
   std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx_;
 };
 
+}  // namespace bundle_internal
+
+namespace {
+
 void PutLe(std::string& out, std::uint64_t v, int bytes) {
   for (int i = 0; i < bytes; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
 }
@@ -54,7 +65,7 @@ std::uint64_t GetLe(const char* p, int bytes) {
 
 struct BundleWriter::State {
   std::ostream* out = nullptr;
-  Sha256 hash;
+  bundle_internal::Sha256 hash;
   std::int64_t records = 0;
   std::uint64_t bytes = 0;
   bool finished = false;
@@ -126,7 +137,7 @@ std::uint64_t BundleWriter::bytes() const { return state_->bytes; }
 
 struct BundleReader::State {
   std::istream* in = nullptr;
-  Sha256 hash;
+  bundle_internal::Sha256 hash;
   BundleHeader header;
   std::int64_t records = 0;
   std::uint64_t offset = 0;  // bytes consumed

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -36,6 +37,17 @@ inline void Must(const Status& s, const char* what = "") {
     ADD_FAILURE() << what << ": " << s.message();
     std::abort();
   }
+}
+
+// Runs `sql` on the replica; aborts as Must does on error.
+inline void Exec(Replica& r, const std::string& sql) { Must(r.db().Exec(sql), sql.c_str()); }
+// The one integer `sql` returns.
+inline std::int64_t Count(Replica& r, const std::string& sql) {
+  return Must(r.db().QueryInt(sql));
+}
+// The highest seq of the replica's own change log; 0 when it is empty.
+inline std::int64_t LastSeq(Replica& r) {
+  return Count(r, "SELECT coalesce(max(seq), 0) FROM _sync_changes");
 }
 
 class ReplicaSet {

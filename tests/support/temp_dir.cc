@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -69,6 +70,15 @@ std::string LiaisonOk(const std::string& args) {
   EXPECT_EQ(r.err, "") << "liaison " << args;
   if (!r.out.empty() && r.out.back() == '\n') r.out.pop_back();
   return r.out;
+}
+
+std::vector<std::string> FilesUnder(const std::string& dir) {
+  std::vector<std::string> out;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(dir)) {
+    out.push_back(std::filesystem::relative(entry.path(), dir).string());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 }  // namespace liaison::testing

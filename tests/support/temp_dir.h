@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace liaison::testing {
 
@@ -19,6 +20,9 @@ class TempDir {
  private:
   std::string path_;
 };
+
+// Every file and directory under `dir`, relative to it, sorted.
+std::vector<std::string> FilesUnder(const std::string& dir);
 
 // Runs a shell command line; returns its exit status and what it wrote.
 struct CommandOutput {
