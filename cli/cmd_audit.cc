@@ -165,6 +165,9 @@ void RegisterAudit(CLI::App& app) {
            report.problem + " (" + std::to_string(report.entries) + " entries before it are good)");
     }
     std::cout << "chain verified: " << report.entries << " entries, head " << report.head << "\n";
+    if (report.checkpoints > 0) {
+      std::cout << report.checkpoints << " checkpoints signed by the hub match the chain\n";
+    }
     if (report.own_unchained > 0) {
       std::cout << report.own_unchained
                 << " edits of the master copy are not chained yet (they will be at the next "

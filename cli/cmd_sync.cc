@@ -3,8 +3,10 @@
 //
 // One sync round of an office replica with the hub (engine/include/liaison/net.h):
 // push its changes, pull what the hub has for it, compare digests. Prints
-//   pushed N, pulled N, conflicts N, quarantined N, verified yes|no at hub sequence N
-// then one line per change the hub kept in quarantine (with the reason). Exits 0 when
+//   pushed N, pulled N, conflicts N, quarantined N, verified yes|no at hub sequence N,
+//   checkpoint N witnessed
+// (the last part when the hub signed a checkpoint of its audit chain that extends the
+// one this office kept before: AUDIT.md, "Witnesses"), then one line per change the hub kept in quarantine (with the reason). Exits 0 when
 // the round completed and the digests matched, 3 when it completed but this office's
 // scope differs from the master copy (repaired by --reseed: push, move the file aside,
 // fill a new replica from the master copy), 1 when it did not complete. Progress goes to stderr when stderr is
@@ -41,7 +43,8 @@ std::string SummaryLine(const SyncSummary& s) {
   return "pushed " + std::to_string(s.pushed) + ", pulled " + std::to_string(s.pulled) +
          ", conflicts " + std::to_string(s.conflicts) + ", quarantined " +
          std::to_string(s.quarantined) + ", verified " + (s.verified ? "yes" : "no") +
-         " at hub sequence " + std::to_string(s.hub_sequence);
+         " at hub sequence " + std::to_string(s.hub_sequence) +
+         (s.witnessed >= 0 ? ", checkpoint " + std::to_string(s.witnessed) + " witnessed" : "");
 }
 
 }  // namespace

@@ -11,61 +11,10 @@
 #include "liaison/hub.h"
 #include "liaison/wire.h"
 #include "support/replicas.h"
+#include "support/sync_round.h"
 
 namespace liaison::testing {
 namespace {
-
-// The message as the peer would decode it off the wire.
-wire::Message OverTheWire(const wire::Message& m) {
-  std::string frame = Must(wire::EncodeFrame(m), "encode");
-  Must(wire::DecodeFrameLength(std::string_view(frame).substr(0, 4), wire::kHardMaxFrameBytes),
-       "length");
-  return Must(wire::DecodeFrameBody(std::string_view(frame).substr(4)), "decode");
-}
-
-struct Round {
-  SyncSummary office;
-  SyncSummary hub;
-  Status status;
-};
-
-// One sync round of `office` (whose certificate names `cert_office`) with `hub`, as
-// RunSync drives it: after each message sent, the further batches the office may send
-// ahead (OfficeSession::Ahead) unless `lockstep`; the hub answers each in order.
-// `most_in_flight` gets the largest number of messages sent and not yet answered.
-Round SyncRound(Hub& hub, Replica& office, const std::string& cert_office,
-                OfficeSyncOptions options = {}, bool lockstep = false,
-                size_t* most_in_flight = nullptr) {
-  Round round;
-  auto hub_side = hub.StartSession(cert_office);
-  OfficeSession office_side = Must(OfficeSession::Begin(office, options));
-  std::deque<wire::Message> sent{office_side.Start()};
-  auto send_ahead = [&] {
-    if (lockstep) return;
-    while (std::optional<wire::Message> ahead = office_side.Ahead()) sent.push_back(*ahead);
-  };
-  for (int i = 0; i < 100000 && !sent.empty(); ++i) {
-    if (most_in_flight) *most_in_flight = std::max(*most_in_flight, sent.size());
-    std::optional<wire::Message> reply = hub_side->Handle(OverTheWire(sent.front()));
-    sent.pop_front();
-    if (!reply) break;
-    auto answer = office_side.Handle(OverTheWire(*reply));
-    if (!answer.ok()) {
-      round.status = answer.status();
-      break;
-    }
-    if (answer->has_value()) {
-      sent.push_back(**answer);
-      send_ahead();
-    } else if (office_side.finished()) {
-      break;
-    }
-  }
-  hub_side->Close();
-  round.office = office_side.summary();
-  round.hub = hub_side->summary();
-  return round;
-}
 
 class HubFixture : public ::testing::Test {
  protected:

@@ -48,7 +48,7 @@ class NetCli : public ::testing::Test {
   std::string Sync(const std::string& office, const std::string& hub) {
     std::string line = LiaisonOk(SyncArgs(office, hub));
     EXPECT_THAT(line, MatchesRegex("pushed [0-9]+, pulled [0-9]+, conflicts 0, quarantined 0, "
-                                   "verified yes at hub sequence [0-9]+"))
+                                   "verified yes at hub sequence [0-9]+, checkpoint [0-9]+ witnessed"))
         << office;
     return line;
   }

@@ -62,6 +62,11 @@ TEST_F(NetSync, ARoundOverTlsPushesAndVerifiesThenHasNothingLeft) {
   SyncSummary second = SyncOk("town-a", hub.address());
   EXPECT_EQ(second.pushed, 0);
   EXPECT_EQ(second.pulled, 0);
+  // The office witnessed the hub's checkpoints, signed with the hub's TLS key: the
+  // first before its push, the second after it.
+  EXPECT_EQ(first->witnessed, 0);
+  EXPECT_EQ(second.witnessed, 25);
+  EXPECT_EQ(Count(OfficeDb("town-a"), "SELECT count(*) FROM _sync_witness WHERE extends = 1"), 2);
 
   ASSERT_OK(hub.Stop());
   EXPECT_THAT(hub.log(), HasSubstr("sync office=town-a pushed=25 pulled=0 conflicts=0 "

@@ -7,7 +7,8 @@
 # conflict journal keeps the losing value), and one office tries to change the city's
 # criteria (the hub keeps that change in quarantine, and the office re-seeds). At the
 # end: the merged master copy, the conflict journal and `liaison hub status`, then
-# the auditor's tools on the hub's hash-chained log.
+# the auditor's tools on the hub's hash-chained log, and a hub whose operators rewrite
+# its history caught by the next office that syncs with it.
 #
 #   tools/demo.sh                      build in build/, write demo-out/
 #   LIAISON_BUILD_DIR=out tools/demo.sh   use another build directory
@@ -315,4 +316,21 @@ step "someone edits a voter's name in a copy of the log; verify names the entry:
 cp city.db tampered.db
 sqlite3 tampered.db "UPDATE _sync_received SET vals = replace(vals, '\"name\":\"', '\"name\":\"X') WHERE tbl = 'voters' AND pos = (SELECT min(pos) FROM _sync_received WHERE tbl = 'voters')"
 show audit verify tampered.db || true
+step "the hub's operators make the same edit, rebuild the whole chain over it and serve it:"
+cp city.db forged.db
+sqlite3 forged.db "UPDATE _sync_received SET vals = replace(vals, '\"name\":\"', '\"name\":\"X') WHERE tbl = 'voters' AND pos = (SELECT min(pos) FROM _sync_received WHERE tbl = 'voters'); DELETE FROM _sync_audit; DELETE FROM _sync_checkpoints"
+"$liaison" hub serve --db forged.db --listen 127.0.0.1:0 --pki pki >forged.out 2>forged.log &
+hub_pid=$!
+trap 'kill "$hub_pid" 2>/dev/null || true' EXIT
+for _ in $(seq 100); do
+  grep -q '^listening on ' forged.out 2>/dev/null && break
+  sleep 0.1
+done
+hub_addr=$(sed -n 's/^listening on //p' forged.out)
+show audit verify forged.db
+step "the chain holds together, but Qingshan Town kept the hub's signed checkpoint:"
+sync_office town-a || true
+kill -TERM "$hub_pid"
+wait "$hub_pid" || true
+trap - EXIT
 printf '\nThe replicas, certificates and hub log are in %s/.\n' "$PWD"

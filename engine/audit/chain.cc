@@ -100,9 +100,17 @@ Status RequireHub(Replica& replica) {
 
 std::string GenesisHead() { return Sha256("liaison audit chain 1", ""); }
 
-std::string ChainStep(const std::string& previous_head, const std::string& entry) {
-  return Sha256(previous_head, entry);
+std::string EntryDigest(std::string_view entry) { return Sha256(entry, ""); }
+
+std::string ChainLink(const std::string& previous_head, std::string_view entry_digest) {
+  return Sha256(previous_head, entry_digest);
 }
+
+std::string ChainStep(const std::string& previous_head, const std::string& entry) {
+  return ChainLink(previous_head, EntryDigest(entry));
+}
+
+std::string HexBytes(std::string_view bytes) { return Hex(bytes); }
 
 Result<std::string> EncodeAuditEntry(std::int64_t n, std::int64_t accepted_ms,
                                      const std::string& office, const Change& change) {
@@ -115,7 +123,10 @@ Status CreateAuditTables(Db& db) {
   return db.Exec(
       "CREATE TABLE IF NOT EXISTS _sync_audit (n INTEGER PRIMARY KEY, accepted_ms INTEGER NOT "
       "NULL, office TEXT NOT NULL, own INTEGER NOT NULL, received INTEGER NOT NULL, hash BLOB NOT "
-      "NULL)");
+      "NULL);"
+      "CREATE TABLE IF NOT EXISTS _sync_checkpoints (n INTEGER NOT NULL, head BLOB NOT NULL, "
+      "signed_ms INTEGER NOT NULL, signature BLOB NOT NULL, certificate BLOB NOT NULL, "
+      "PRIMARY KEY (n, certificate))");
 }
 
 Result<std::int64_t> ExtendChain(Replica& hub) {
@@ -190,6 +201,44 @@ Result<ChainReport> WalkChain(Replica& hub, const EntryVisitor& visit) {
     report.problem = std::move(problem);
     return report;
   };
+  // The signed checkpoints, by n: each must sign the head the chain has there.
+  std::multimap<std::int64_t, Checkpoint> checkpoints;
+  LIAISON_ASSIGN_OR_RETURN(
+      bool has_checkpoints,
+      db.QueryInt("SELECT count(*) FROM sqlite_schema WHERE name = '_sync_checkpoints'"));
+  if (has_checkpoints) {
+    LIAISON_ASSIGN_OR_RETURN(
+        Stmt rows, db.Prepare("SELECT n, head, signed_ms, signature, certificate FROM "
+                              "_sync_checkpoints ORDER BY n"));
+    for (;;) {
+      LIAISON_ASSIGN_OR_RETURN(bool row, rows.Step());
+      if (!row) break;
+      checkpoints.emplace(rows.Int(0), Checkpoint{rows.Int(0), rows.Blob(1), rows.Int(2),
+                                                  rows.Blob(3), rows.Blob(4)});
+    }
+  }
+  // The first problem with a checkpoint at n, given the chain's head there.
+  auto check_checkpoints = [&](std::int64_t n, const std::string& at) -> Result<std::string> {
+    auto [first, last] = checkpoints.equal_range(n);
+    for (auto it = first; it != last; ++it) {
+      const Checkpoint& cp = it->second;
+      if (cp.head != at) {
+        return "the checkpoint signed at entry " + std::to_string(n) + " names another head: " +
+               "the chain up to it was rewritten";
+      }
+      Result<bool> valid = CheckpointSignatureValid(cp);
+      if (!valid.ok() || !*valid) {
+        return "the checkpoint at entry " + std::to_string(n) + " carries a signature that does " +
+               "not verify" + (valid.ok() ? std::string() : ": " + valid.status().message());
+      }
+      ++report.checkpoints;
+    }
+    return std::string();
+  };
+  {
+    LIAISON_ASSIGN_OR_RETURN(std::string problem, check_checkpoints(0, head));
+    if (!problem.empty()) return bad(0, problem);
+  }
   if (has_table) {
     LIAISON_ASSIGN_OR_RETURN(
         Stmt rows, db.Prepare("SELECT n, accepted_ms, office, own, received, hash FROM _sync_audit "
@@ -221,9 +270,17 @@ Result<ChainReport> WalkChain(Replica& hub, const EntryVisitor& visit) {
                           "), its time or its office was altered");
       }
       head = std::move(next);
+      LIAISON_ASSIGN_OR_RETURN(std::string problem, check_checkpoints(n, head));
+      if (!problem.empty()) return bad(n, problem);
       report.entries = n;
       if (visit) LIAISON_RETURN_IF_ERROR(visit(entry));
     }
+  }
+  if (!checkpoints.empty() && checkpoints.rbegin()->first > report.entries) {
+    const std::int64_t n = checkpoints.rbegin()->first;
+    return bad(report.entries + 1, "a checkpoint was signed at entry " + std::to_string(n) +
+                                       " but the chain ends at " + std::to_string(report.entries) +
+                                       ": its tail was removed");
   }
   report.head = Hex(head);
   for (;;) {

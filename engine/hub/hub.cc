@@ -1,6 +1,8 @@
 // The hub's side of the sync protocol (hub.h): handshake, push with scope checks and
 // quarantine, pull by cursor filtered to the office's scope, and the digest check.
+#include <algorithm>
 #include <chrono>
+#include <optional>
 
 #include "hub/hub_tables.h"
 #include "hub/scope.h"
@@ -10,6 +12,7 @@
 #include "liaison/hub.h"
 #include "liaison/ids.h"
 #include "liaison/merger.h"
+#include "liaison/pki.h"
 
 namespace liaison {
 
@@ -97,6 +100,7 @@ struct HubSession::State {
   SyncSummary summary;
   bool closed = false;
   bool compared = false;  // a Verdict with a digest was sent
+  std::optional<Checkpoint> checkpoint;  // signed at the first WitnessRequest
 
   Db& db() { return hub->replica.db(); }
   const ReplicaInfo& info() { return hub->replica.info(); }
@@ -125,6 +129,7 @@ struct HubSession::State {
   Result<wire::PullBatch> Collect(const wire::HubCursor& after, std::uint32_t limit,
                                   std::int64_t max_scanned);
   Result<wire::Message> OnVerify(const wire::Verify& verify);
+  Result<wire::Message> OnWitnessRequest(const wire::WitnessRequest& request);
   Result<bool> Deliverable(const Change& c, RowScopes& scopes, const TableColumns& tables);
   Result<std::string> ScopeDigest();
   Result<wire::HubCursor> Head();
@@ -158,6 +163,9 @@ std::optional<wire::Message> HubSession::Handle(const wire::Message& message) {
     if (const auto* push = std::get_if<wire::PushBatch>(&message)) return s.OnPush(*push);
     if (const auto* pull = std::get_if<wire::PullRequest>(&message)) return s.Pull(*pull);
     if (const auto* verify = std::get_if<wire::Verify>(&message)) return s.OnVerify(*verify);
+    if (const auto* witness = std::get_if<wire::WitnessRequest>(&message)) {
+      return s.OnWitnessRequest(*witness);
+    }
     return Refuse(RC::kUnexpected,
                   std::string("unexpected ") + wire::TypeName(wire::TypeOf(message)));
   };
@@ -214,7 +222,7 @@ wire::Message HubSession::State::OnHello(const wire::Hello& hello) {
   welcome.hub_replica_id = info().replica_id.value();
   welcome.hub_office_id = info().office_id.value();
   welcome.office_id = office;
-  welcome.capabilities = wire::kCapReseed;
+  welcome.capabilities = wire::kCapReseed | (options().signer ? wire::kCapWitness : 0);
   welcome.watermark = *watermark;
   welcome.max_frame_bytes = options().max_frame_bytes;
   welcome.max_batch_changes = options().max_batch_changes;
@@ -427,6 +435,38 @@ Result<wire::Message> HubSession::State::OnVerify(const wire::Verify& verify) {
   LIAISON_RETURN_IF_ERROR(
       hub_internal::RecordComparison(db(), office, verdict.equal, verdict.hub_sequence));
   return wire::Message(std::move(verdict));
+}
+
+Result<wire::Message> HubSession::State::OnWitnessRequest(const wire::WitnessRequest& request) {
+  if (!options().signer) {
+    return Refuse(wire::RefusalCode::kUnexpected, "this hub signs no checkpoints");
+  }
+  if (!checkpoint) {
+    // The city office's edits since the last chaining enter the chain first.
+    LIAISON_RETURN_IF_ERROR(ExtendChain(hub->replica).status());
+    LIAISON_ASSIGN_OR_RETURN(Checkpoint signed_now, SignCheckpoint(hub->replica, *options().signer));
+    checkpoint = std::move(signed_now);
+  }
+  wire::Witness out;
+  out.n = checkpoint->n;
+  out.head = checkpoint->head;
+  out.signed_ms = checkpoint->signed_ms;
+  out.signature = checkpoint->signature;
+  out.certificate = checkpoint->certificate;
+  out.from = request.from;
+  // From 0 the office has nothing to extend; past n it saw a longer chain than this
+  // one, which it finds out from n alone.
+  if (request.from > 0 && request.from < checkpoint->n) {
+    // The frame's other fields take 98 bytes besides the signature and certificate.
+    const std::int64_t room = static_cast<std::int64_t>(options().max_frame_bytes) - 128 -
+                              static_cast<std::int64_t>(out.certificate.size() + out.signature.size());
+    const std::int64_t count =
+        std::min(checkpoint->n - request.from, std::min<std::int64_t>(room / 32, 100'000));
+    if (count <= 0) return Status::Internal("a frame cannot hold the checkpoint and one link");
+    LIAISON_ASSIGN_OR_RETURN(out.links, ChainLinks(hub->replica, request.from, count));
+  }
+  summary.witnessed = checkpoint->n;
+  return wire::Message(std::move(out));
 }
 
 void HubSession::Close() {

@@ -11,11 +11,13 @@
 #include <ctime>
 
 #include "hub/scope.h"
+#include "liaison/audit.h"
 #include "liaison/capture.h"
 #include "liaison/digest.h"
 #include "liaison/hlc.h"
 #include "liaison/hub.h"
 #include "liaison/merger.h"
+#include "liaison/pki.h"
 
 namespace liaison {
 namespace {
@@ -27,13 +29,28 @@ Status CreateLinkTable(Db& db) {
       "CREATE TABLE IF NOT EXISTS _sync_hub_link (hub_replica_id TEXT PRIMARY KEY NOT NULL, "
       "cursor_own INTEGER NOT NULL DEFAULT 0, cursor_received INTEGER NOT NULL DEFAULT 0, "
       "schema_version INTEGER NOT NULL DEFAULT 0, last_sync_at TEXT, last_equal_at TEXT, "
-      "last_equal_sequence INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID");
+      "last_equal_sequence INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;"
+      // Every checkpoint of a hub's audit chain the office received; extends = 0 for
+      // one that did not extend the one kept before it (evidence of a rewrite).
+      "CREATE TABLE IF NOT EXISTS _sync_witness (hub_replica_id TEXT NOT NULL, n INTEGER NOT "
+      "NULL, head BLOB NOT NULL, signed_ms INTEGER NOT NULL, signature BLOB NOT NULL, "
+      "certificate BLOB NOT NULL, seen_ms INTEGER NOT NULL, extends INTEGER NOT NULL, "
+      "PRIMARY KEY (hub_replica_id, n, head)) WITHOUT ROWID");
+}
+
+std::string UtcTime(std::int64_t ms) {
+  const auto secs = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
 }
 
 }  // namespace
 
 struct OfficeSession::State {
-  enum class Phase { kWelcome, kPush, kPull, kVerify, kDone };
+  enum class Phase { kWelcome, kWitness, kPush, kPull, kVerify, kDone };
 
   Replica* replica = nullptr;
   OfficeSyncOptions options;
@@ -48,11 +65,19 @@ struct OfficeSession::State {
   std::int64_t push_total = 0, push_done = 0;
   wire::HubCursor cursor;
   int verify_attempts = 0;
+  std::optional<Checkpoint> last_seen;  // the last checkpoint kept from this hub
+  std::optional<wire::Witness> witness;  // this round's checkpoint, once received
+  std::int64_t witness_at = 0;           // links checked up to this entry ...
+  std::string witness_head;              // ... taking last_seen's head to this one
   SyncSummary summary;
 
   Db& db() { return replica->db(); }
 
   Result<std::optional<wire::Message>> OnWelcome(const wire::Welcome& welcome);
+  Result<std::optional<wire::Message>> StartPush();
+  Result<std::optional<wire::Message>> OnWitness(const wire::Witness& witness);
+  Status LoadLastSeen();
+  Status Keep(const wire::Witness& w, bool extends);
   Result<std::optional<wire::PushBatch>> NextBatch();
   Result<std::optional<wire::PushBatch>> ReadBatch();
   Result<std::optional<wire::Message>> OnAck(const wire::PushAck& ack);
@@ -104,6 +129,7 @@ SyncProgress OfficeSession::progress() const {
   const State& s = *state_;
   switch (s.phase) {
     case State::Phase::kWelcome:
+    case State::Phase::kWitness:
     case State::Phase::kPush:
       return SyncProgress{"push", s.push_done, s.push_total};
     case State::Phase::kPull:
@@ -133,6 +159,9 @@ Result<std::optional<wire::Message>> OfficeSession::Handle(const wire::Message& 
   switch (s.phase) {
     case State::Phase::kWelcome:
       if (const auto* w = std::get_if<wire::Welcome>(&message)) return s.OnWelcome(*w);
+      return unexpected();
+    case State::Phase::kWitness:
+      if (const auto* w = std::get_if<wire::Witness>(&message)) return s.OnWitness(*w);
       return unexpected();
     case State::Phase::kPush:
       if (const auto* a = std::get_if<wire::PushAck>(&message)) return s.OnAck(*a);
@@ -166,6 +195,28 @@ Result<std::optional<wire::Message>> OfficeSession::State::OnWelcome(const wire:
   options.max_batch_changes = std::min(options.max_batch_changes, w.max_batch_changes);
   options.max_frame_bytes = std::min(options.max_frame_bytes, w.max_frame_bytes);
   LIAISON_RETURN_IF_ERROR(LoadCursor());
+  LIAISON_RETURN_IF_ERROR(LoadLastSeen());
+  const bool hub_witnesses = (w.capabilities & wire::kCapWitness) != 0;
+  if (hub_witnesses && !options.hub_certificate.empty()) {
+    phase = Phase::kWitness;
+    // Every chain extends head(0): a checkpoint at entry 0 needs no links.
+    if (last_seen && last_seen->n == 0) last_seen.reset();
+    witness_at = last_seen ? last_seen->n : 0;
+    witness_head = last_seen ? last_seen->head : std::string();
+    return std::optional<wire::Message>(wire::WitnessRequest{witness_at});
+  }
+  if (last_seen && !hub_witnesses) {
+    phase = Phase::kDone;
+    return Status::FailedPrecondition(
+        "the hub signed a checkpoint of its audit chain at entry " + std::to_string(last_seen->n) +
+        " on " + UtcTime(last_seen->signed_ms) +
+        " and now signs none: its history can not be checked; report this to the auditors");
+  }
+  return StartPush();
+}
+
+Result<std::optional<wire::Message>> OfficeSession::State::StartPush() {
+  const wire::Welcome& w = hub;
   LIAISON_ASSIGN_OR_RETURN(ChangeReader reader, ChangeReader::OpenOwn(*replica, w.watermark));
   push_reader.emplace(std::move(reader));
   LIAISON_ASSIGN_OR_RETURN(push_total, db().QueryInt("SELECT count(*) FROM _sync_changes WHERE seq > " +
@@ -299,6 +350,86 @@ Result<wire::Message> OfficeSession::State::OnVerdict(const wire::Verdict& verdi
   LIAISON_RETURN_IF_ERROR(SaveComparison(verdict));
   phase = Phase::kDone;
   return wire::Message(wire::Bye{});
+}
+
+Status OfficeSession::State::LoadLastSeen() {
+  LIAISON_ASSIGN_OR_RETURN(
+      Stmt last, db().Prepare("SELECT n, head, signed_ms, signature, certificate FROM "
+                              "_sync_witness WHERE hub_replica_id = ? AND extends = 1 ORDER BY n "
+                              "DESC LIMIT 1"));
+  last.Bind(1, std::string_view(hub.hub_replica_id));
+  LIAISON_ASSIGN_OR_RETURN(bool row, last.Step());
+  if (row) {
+    last_seen = Checkpoint{last.Int(0), last.Blob(1), last.Int(2), last.Blob(3), last.Blob(4)};
+  }
+  return Status::Ok();
+}
+
+Status OfficeSession::State::Keep(const wire::Witness& w, bool extends) {
+  LIAISON_ASSIGN_OR_RETURN(
+      Stmt keep, db().Prepare("INSERT OR IGNORE INTO _sync_witness(hub_replica_id, n, head, "
+                              "signed_ms, signature, certificate, seen_ms, extends) VALUES(?, ?, "
+                              "?, ?, ?, ?, ?, ?)"));
+  keep.Bind(1, std::string_view(hub.hub_replica_id))
+      .Bind(2, w.n)
+      .BindBlob(3, w.head)
+      .Bind(4, w.signed_ms)
+      .BindBlob(5, w.signature)
+      .BindBlob(6, w.certificate)
+      .Bind(7, static_cast<std::int64_t>(WallMillis()))
+      .Bind(8, std::int64_t{extends ? 1 : 0});
+  return keep.Run();
+}
+
+Result<std::optional<wire::Message>> OfficeSession::State::OnWitness(const wire::Witness& w) {
+  if (w.from != witness_at) {
+    return Status::Corruption("the hub sent the links after entry " + std::to_string(w.from) +
+                              ", not after " + std::to_string(witness_at));
+  }
+  if (!witness) {
+    if (w.certificate != options.hub_certificate) {
+      return Status::Corruption("the hub's checkpoint is signed with a certificate other than "
+                                "the one it presented for TLS");
+    }
+    Checkpoint cp{w.n, w.head, w.signed_ms, w.signature, w.certificate};
+    LIAISON_ASSIGN_OR_RETURN(bool valid, CheckpointSignatureValid(cp));
+    if (!valid) return Status::Corruption("the hub's checkpoint carries a signature that does not verify");
+    witness = w;
+    witness->links.clear();
+  } else if (w.n != witness->n || w.head != witness->head || w.signed_ms != witness->signed_ms ||
+             w.signature != witness->signature) {
+    return Status::Corruption("the hub changed its checkpoint in the middle of a round");
+  }
+  auto rewritten = [&](const std::string& what) -> Result<std::optional<wire::Message>> {
+    phase = Phase::kDone;
+    LIAISON_RETURN_IF_ERROR(Keep(*witness, false));  // the evidence: a signed other head
+    summary.refusal = "the hub's history was rewritten";
+    return Status::FailedPrecondition(
+        "the hub's audit chain " + what + " the checkpoint at entry " +
+        std::to_string(last_seen->n) + " it signed on " + UtcTime(last_seen->signed_ms) +
+        " (head " + HexBytes(last_seen->head).substr(0, 16) + "…): its history was rewritten. "
+        "Nothing was pushed or pulled; both checkpoints are kept in _sync_witness for the "
+        "auditors");
+  };
+  if (last_seen) {
+    if (w.n < last_seen->n) return rewritten("now ends at entry " + std::to_string(w.n) + ", before");
+    const std::size_t count = w.links.size() / wire::kHashBytes;
+    for (std::size_t i = 0; i < count; ++i) {
+      witness_head =
+          ChainLink(witness_head, std::string_view(w.links).substr(i * wire::kHashBytes, wire::kHashBytes));
+    }
+    witness_at += static_cast<std::int64_t>(count);
+    if (witness_at < w.n) {
+      if (count == 0) return Status::Corruption("the hub sent no links to its checkpoint");
+      return std::optional<wire::Message>(wire::WitnessRequest{witness_at});
+    }
+    if (witness_head != w.head) {
+      return rewritten("at entry " + std::to_string(w.n) + " does not extend");
+    }
+  }
+  LIAISON_RETURN_IF_ERROR(Keep(*witness, true));
+  summary.witnessed = witness->n;
+  return StartPush();
 }
 
 Status OfficeSession::State::LoadCursor() {

@@ -17,6 +17,7 @@
 // Each attempt runs its own io_context on the calling thread.
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <openssl/x509.h>
 
 #include <algorithm>
 #include <boost/asio/co_spawn.hpp>
@@ -94,7 +95,10 @@ class SyncAttempt {
 
   asio::awaitable<AttemptResult> Run() {
     if (AttemptResult failed = co_await Connect(); !failed.status.ok()) co_return failed;
-    Result<OfficeSession> session = OfficeSession::Begin(replica_, options_.office);
+    OfficeSyncOptions office = options_.office;
+    // The hub's checkpoints must be signed by the certificate it showed here.
+    office.hub_certificate = PeerCertificateDer();
+    Result<OfficeSession> session = OfficeSession::Begin(replica_, office);
     if (!session.ok()) co_return Failed(session.status(), /*permanent=*/true);
     AttemptResult out = co_await Converse(*session);
     if (out.status.ok()) {
@@ -107,6 +111,17 @@ class SyncAttempt {
   }
 
  private:
+  std::string PeerCertificateDer() {
+    X509* peer = SSL_get0_peer_certificate(stream_.native_handle());
+    if (peer == nullptr) return {};
+    unsigned char* der = nullptr;
+    const int n = i2d_X509(peer, &der);
+    if (n <= 0) return {};
+    std::string out(reinterpret_cast<char*>(der), static_cast<std::size_t>(n));
+    OPENSSL_free(der);
+    return out;
+  }
+
   asio::awaitable<AttemptResult> Connect() {
     const std::string port = std::to_string(hub_.port);
     Tcp::resolver resolver(io_);

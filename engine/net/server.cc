@@ -35,6 +35,7 @@
 #include <sstream>
 
 #include "liaison/net.h"
+#include "liaison/pki.h"
 #include "net/address.h"
 #include "net/frame_io.h"
 #include "net/tls.h"
@@ -446,7 +447,14 @@ Status ServeHub(const HubServerOptions& options) {
   LIAISON_ASSIGN_OR_RETURN(HostPort listen, ParseHostPort(options.listen));
   Result<HubTls> tls = HubTls::Load(options.tls);
   if (!tls.ok()) return tls.status().WithContext("hub TLS");
-  LIAISON_ASSIGN_OR_RETURN(Hub hub, Hub::Open(options.db_path, options.hub));
+  // The hub's TLS key also signs the audit chain's checkpoints.
+  HubOptions hub_options = options.hub;
+  if (!hub_options.signer) {
+    Result<Signer> signer = Signer::FromFiles(options.tls.cert, options.tls.key);
+    if (!signer.ok()) return signer.status().WithContext("hub checkpoint signer");
+    hub_options.signer = std::make_shared<const Signer>(std::move(*signer));
+  }
+  LIAISON_ASSIGN_OR_RETURN(Hub hub, Hub::Open(options.db_path, hub_options));
   try {
     asio::io_context io(1);
     HubServer server(io, options, hub, *tls);

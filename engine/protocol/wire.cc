@@ -28,6 +28,8 @@ constexpr std::array<TypeEntry, std::variant_size_v<Message>> kTypes = {{
     {Type::kVerify, "Verify"},
     {Type::kVerdict, "Verdict"},
     {Type::kBye, "Bye"},
+    {Type::kWitnessRequest, "WitnessRequest"},
+    {Type::kWitness, "Witness"},
 }};
 
 // Names of refusal codes 1, 2, ... (WIRE.md, "Refusal codes").

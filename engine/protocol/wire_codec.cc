@@ -184,6 +184,21 @@ void Check(const Verdict& m) {
 
 void Check(const Bye&) {}
 
+void Check(const WitnessRequest& m) { CheckNotNegative(m.from, "from"); }
+
+void Check(const Witness& m) {
+  CheckNotNegative(m.n, "n");
+  CheckNotNegative(m.from, "from");
+  if (m.head.size() != kHashBytes) Refuse("head is not 32 bytes");
+  if (m.signature.empty()) Refuse("no signature");
+  if (m.certificate.empty()) Refuse("no certificate");
+  if (m.links.size() % kHashBytes != 0) Refuse("links are not a whole number of 32-byte links");
+  const auto count = static_cast<std::int64_t>(m.links.size() / kHashBytes);
+  if (count > 0 && (m.from > m.n || count > m.n - m.from)) {
+    Refuse("links run past the checkpoint's entry " + std::to_string(m.n));
+  }
+}
+
 // ---- Layouts, in the order WIRE.md lists the fields. `M` is the message, const
 // when saving.
 
@@ -265,6 +280,18 @@ void Fields(auto& ar, Is<Verdict> auto& m) {
 }
 
 void Fields(auto&, Is<Bye> auto&) {}
+
+void Fields(auto& ar, Is<WitnessRequest> auto& m) { Fixed(ar, m.from, "from"); }
+
+void Fields(auto& ar, Is<Witness> auto& m) {
+  Fixed(ar, m.n, "n");
+  Str(ar, m.head, "head", kHashBytes);
+  Fixed(ar, m.signed_ms, "signed_ms");
+  Str(ar, m.signature, "signature", kMaxSignatureBytes);
+  Str(ar, m.certificate, "certificate", kMaxCertificateBytes);
+  Fixed(ar, m.from, "from");
+  Str(ar, m.links, "links");
+}
 
 }  // namespace
 

@@ -125,7 +125,27 @@ rc::Gen<Message> GenVerification() {
         v.equal = v.equal && !v.hub_digest.empty();
         return v;
       });
-  return gen::oneOf(AsMessage(verify), AsMessage(verdict));
+  auto request = gen::build<WitnessRequest>(gen::set(&WitnessRequest::from, GenCount()));
+  auto witness = gen::map(
+      gen::tuple(gen::inRange<std::int64_t>(0, std::int64_t{1} << 62),
+                 gen::inRange<std::int64_t>(0, std::int64_t{1} << 62), gen::inRange<std::size_t>(0, 8),
+                 gen::container<std::string>(32, gen::arbitrary<char>()),
+                 gen::nonEmpty(gen::container<std::string>(gen::arbitrary<char>())),
+                 gen::nonEmpty(gen::container<std::string>(gen::arbitrary<char>())),
+                 gen::arbitrary<std::int64_t>()),
+      [](const auto& t) {
+        const auto& [a, b, links, head, signature, certificate, signed_ms] = t;
+        Witness w;
+        w.from = std::min(a, b);
+        w.n = std::max(a, b) + static_cast<std::int64_t>(links);
+        w.head = head;
+        w.signed_ms = signed_ms;
+        w.signature = signature.substr(0, kMaxSignatureBytes);
+        w.certificate = certificate.substr(0, kMaxCertificateBytes);
+        w.links = std::string(links * kHashBytes, '\x5a');
+        return w;
+      });
+  return gen::oneOf(AsMessage(verify), AsMessage(verdict), AsMessage(request), AsMessage(witness));
 }
 
 rc::Gen<Message> GenMessage() {
@@ -218,7 +238,8 @@ RC_GTEST_PROP(WireProperty, EveryByteFlipDecodesCanonicallyOrIsRefused, ()) {
 
 RC_GTEST_PROP(WireProperty, RandomBodiesDecodeCanonicallyOrAreRefused, ()) {
   const auto type = *gen::oneOf(
-      gen::element<std::uint8_t>(0x01, 0x02, 0x03, 0x10, 0x11, 0x20, 0x21, 0x30, 0x31, 0x3f),
+      gen::element<std::uint8_t>(0x01, 0x02, 0x03, 0x10, 0x11, 0x20, 0x21, 0x30, 0x31, 0x3f, 0x40,
+                                 0x41),
       gen::arbitrary<std::uint8_t>());
   const auto payload = *gen::arbitrary<std::string>();
   std::string body = std::string(1, static_cast<char>(type)) + '\x01' + payload;

@@ -143,6 +143,17 @@ std::vector<Golden> MakeGoldenFrames() {
   g.push_back({"31-verdict.frame", Type::kVerdict, Verdict{true, kDigest, 167},
                FrameBytes(Type::kVerdict).U8(1).Str(kDigest).I64(167).bytes()});
   g.push_back({"3f-bye.frame", Type::kBye, Bye{}, FrameBytes(Type::kBye).bytes()});
+  g.push_back({"40-witness-request.frame", Type::kWitnessRequest, WitnessRequest{165},
+               FrameBytes(Type::kWitnessRequest).I64(165).bytes()});
+  // Not a real signature or certificate: the codec checks only their lengths.
+  const std::string head(32, '\xab'), signature = "\x30\x06\x02\x01\x07\x02\x01\x09",
+                    certificate = "\x30\x03\x02\x01\x05";
+  const std::string links = std::string(32, '\x11') + std::string(32, '\x22');
+  FrameBytes witness(Type::kWitness);
+  witness.I64(167).Str(head).I64(1764230053789).Str(signature).Str(certificate).I64(165).Str(links);
+  g.push_back({"41-witness.frame", Type::kWitness,
+               Witness{167, head, 1764230053789, signature, certificate, 165, links},
+               witness.bytes()});
   return g;
 }
 
@@ -286,7 +297,7 @@ TEST(WireFrame, EncodingRefusesAFrameAboveTheCap) {
 
 TEST(WireFrame, UnknownTypesEmptyBodiesAndBadFlagsAreRefused) {
   EXPECT_EQ(RefusedWith(""), "wire: empty frame (no type byte)");
-  for (int type : {0x00, 0x04, 0x12, 0x22, 0x32, 0x3e, 0x40, 0x7f, 0xff}) {
+  for (int type : {0x00, 0x04, 0x12, 0x22, 0x32, 0x3e, 0x42, 0x7f, 0xff}) {
     std::string body = {static_cast<char>(type), 0x01};
     EXPECT_NE(RefusedWith(body).find("unknown message type"), std::string::npos) << type;
   }

@@ -31,6 +31,7 @@ Result<std::int64_t> ExtendChain(Replica& hub);
 
 struct ChainReport {
   std::int64_t entries = 0;        // chain rows checked and found good
+  std::int64_t checkpoints = 0;    // signed checkpoints checked and found good
   std::string head;                // hex head after them (of head(0) when none)
   std::int64_t bad_entry = 0;      // the first bad entry's n; 0 when none
   std::string problem;             // what is wrong with it (or past the chain)
@@ -80,10 +81,45 @@ struct RowHistory {
 };
 Result<RowHistory> HistoryOf(Replica& hub, const std::string& table, const std::string& pk);
 
-// The canonical bytes of entry n (AUDIT.md) and the chain step over them.
+// The canonical bytes of entry n (AUDIT.md) and the chain step over them:
+// head(n) = SHA-256(head(n-1) || SHA-256(entry(n))). The inner digest is the entry's
+// link: the links from entry a+1 to b take head(a) to head(b) without the entries.
 Result<std::string> EncodeAuditEntry(std::int64_t n, std::int64_t accepted_ms,
                                      const std::string& office, const Change& change);
+std::string EntryDigest(std::string_view entry);  // 32 raw bytes
+std::string ChainLink(const std::string& previous_head, std::string_view entry_digest);
 std::string ChainStep(const std::string& previous_head, const std::string& entry);
 std::string GenesisHead();  // head(0), 32 raw bytes
+std::string HexBytes(std::string_view bytes);  // lower-case hex
+
+// ---- Checkpoints (AUDIT.md, "Checkpoints"): the hub's signature of the chain's head
+// at entry n. Offices keep the ones they receive (witnesses) and check that each new
+// one extends the last they saw.
+
+struct Checkpoint {
+  std::int64_t n = 0;
+  std::string head;         // 32 raw bytes: head(n)
+  std::int64_t signed_ms = 0;
+  std::string signature;    // DER ECDSA P-256 over CheckpointMessage
+  std::string certificate;  // DER: the signer's (the hub's) certificate
+  bool operator==(const Checkpoint&) const = default;
+};
+
+// The bytes a checkpoint's signature covers.
+std::string CheckpointMessage(std::int64_t n, std::string_view head, std::int64_t signed_ms);
+
+class Signer;
+
+// The hub's checkpoint of the chain's head as it stands (after ExtendChain): the one
+// already signed at that n by the same certificate, or a new one, signed and kept in
+// `_sync_checkpoints` (inside the caller's transaction if there is one).
+Result<Checkpoint> SignCheckpoint(Replica& hub, const Signer& signer);
+
+// The links (EntryDigest) of entries from+1 .. from+count, concatenated (32 bytes
+// each). REQUIRES: 0 <= from, from + count <= the chain's length.
+Result<std::string> ChainLinks(Replica& hub, std::int64_t from, std::int64_t count);
+
+// Whether the checkpoint's signature is its certificate's key's signature of it.
+Result<bool> CheckpointSignatureValid(const Checkpoint& checkpoint);
 
 }  // namespace liaison

@@ -34,11 +34,16 @@
 
 namespace liaison {
 
+class Signer;
+
 struct HubOptions {
   std::uint32_t max_frame_bytes = wire::kDefaultMaxFrameBytes;
   std::uint32_t max_batch_changes = 2000;
   // A change whose clock is further ahead of the hub's clock is quarantined.
   std::int64_t max_clock_ahead_ms = 24 * 60 * 60 * 1000;
+  // The hub's key and certificate, which sign the audit chain's checkpoints that
+  // offices witness (kCapWitness). Without one the hub signs none.
+  std::shared_ptr<const Signer> signer;
 };
 
 // What one sync round did, for the log line and the office's summary.
@@ -51,6 +56,9 @@ struct SyncSummary {
   std::int64_t duplicates = 0;   // changes the receiver already had
   bool verified = false;         // the digests of the scope compared equal
   std::int64_t hub_sequence = 0; // master log position the comparison was made at
+  // The hub's signed checkpoint this round saw and checked (office side: it extends
+  // the one seen before); -1 when none was exchanged.
+  std::int64_t witnessed = -1;
   std::vector<wire::Quarantined> quarantine;  // office side: what the hub kept aside, why
   std::string refusal;           // non-empty when the round ended with a Refusal
   bool complete = false;         // push, pull and verify all done
@@ -105,6 +113,12 @@ struct OfficeSyncOptions {
   // the office reads and encodes the next batches while the hub merges one.
   std::uint32_t push_window = 3;
   std::uint32_t max_frame_bytes = wire::kDefaultMaxFrameBytes;
+  // The DER certificate of the hub, as the TLS handshake authenticated it. With one,
+  // the office witnesses the hub's audit chain (AUDIT.md, "Witnesses"): it asks for
+  // the hub's signed checkpoint, checks that it extends the last one it kept, and
+  // keeps it in `_sync_witness`; a hub whose chain does not extend it, or that stops
+  // signing checkpoints, ends the round before anything is pushed or pulled.
+  std::string hub_certificate;
 };
 
 // Progress of a round, for a terminal display.

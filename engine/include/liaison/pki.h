@@ -30,7 +30,9 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "liaison/status.h"
@@ -111,6 +113,38 @@ struct OfficeCertificateStatus {
 
 // Every office's current certificate (offices/*.crt), sorted by office id.
 Result<std::vector<OfficeCertificateStatus>> ListOfficeCertificates(const std::string& dir);
+
+// ---- Signatures: ECDSA P-256 over SHA-256, DER-encoded (engine/pki/signer.cc).
+
+// A private key and its certificate, checked to belong together. The hub signs its
+// audit checkpoints with its own (hub.key, hub.crt).
+class Signer {
+ public:
+  // `what` names the source in errors.
+  static Result<Signer> FromPem(std::string_view cert_pem, std::string_view key_pem,
+                                const std::string& what);
+  static Result<Signer> FromFiles(const std::string& cert_path, const std::string& key_path);
+  Signer(Signer&&) noexcept;
+  Signer& operator=(Signer&&) noexcept;
+  ~Signer();
+
+  Result<std::string> Sign(std::string_view message) const;  // a DER ECDSA signature
+  const std::string& certificate_der() const;
+
+ private:
+  struct State;
+  explicit Signer(std::unique_ptr<State> state);
+  std::unique_ptr<State> state_;
+};
+
+// Whether `signature` is the signature of `message` by the key of the DER
+// certificate; an error when the certificate cannot be read. Says nothing of whether
+// the certificate is trusted.
+Result<bool> SignatureIsValid(std::string_view certificate_der, std::string_view message,
+                              std::string_view signature);
+Result<std::string> CertificateDerFromPem(std::string_view pem, const std::string& what);
+// The certificate's subject common name (an office id, or the hub's name).
+Result<std::string> CertificateSubject(std::string_view certificate_der);
 
 // Paths inside a PKI directory.
 struct PkiPaths {

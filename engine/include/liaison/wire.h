@@ -44,6 +44,9 @@ inline constexpr std::size_t kMaxIdBytes = 64;                // replica and off
 inline constexpr std::size_t kMaxReasonBytes = 1000;          // Refusal and Quarantined reasons
 inline constexpr std::uint32_t kMaxBatchChanges = 1'000'000;  // changes in one batch
 inline constexpr std::size_t kDigestHexChars = 64;            // Verify and Verdict digests
+inline constexpr std::size_t kHashBytes = 32;                 // a chain head or link (SHA-256)
+inline constexpr std::size_t kMaxSignatureBytes = 256;        // Witness signature
+inline constexpr std::size_t kMaxCertificateBytes = 16384;    // Witness certificate (DER)
 // The bytes of a batch frame besides its changes (length excluded). PushBatch: type,
 // cereal flag, batch, change count. PullBatch: type, flag, change count, next, more.
 inline constexpr std::size_t kPushBatchFixedBytes = 1 + 1 + 8 + 8;
@@ -61,10 +64,15 @@ enum class Type : std::uint8_t {
   kVerify = 0x30,
   kVerdict = 0x31,
   kBye = 0x3f,
+  kWitnessRequest = 0x40,
+  kWitness = 0x41,
 };
 
 // Capability bits in Hello and Welcome; a side ignores bits it does not know.
 inline constexpr std::uint64_t kCapReseed = 1u << 0;  // full pull of the scope from zero
+// WitnessRequest and Witness: the hub's signed checkpoint of its audit chain, and the
+// links that show it extends the one the office saw last (engine/audit/AUDIT.md).
+inline constexpr std::uint64_t kCapWitness = 1u << 1;
 
 // A position in the hub's master log: its own change log and its relay log. The hub
 // sequence is own + received: the number of changes the master log held there.
@@ -178,8 +186,29 @@ struct Bye {
   bool operator==(const Bye&) const = default;
 };
 
+// The office asks for the hub's checkpoint and for the links of the chain's entries
+// after `from`: the entry of the last checkpoint it holds (0: none, no links).
+struct WitnessRequest {
+  std::int64_t from = 0;
+  bool operator==(const WitnessRequest&) const = default;
+};
+
+// The hub's latest signed checkpoint (the same for every request of a session) and
+// the links of entries from+1 .. from + links/32; the office asks again from there
+// while that is short of n.
+struct Witness {
+  std::int64_t n = 0;
+  std::string head;         // 32 bytes
+  std::int64_t signed_ms = 0;
+  std::string signature;    // DER ECDSA, at most kMaxSignatureBytes
+  std::string certificate;  // DER, at most kMaxCertificateBytes
+  std::int64_t from = 0;
+  std::string links;        // 32 bytes a link
+  bool operator==(const Witness&) const = default;
+};
+
 using Message = std::variant<Hello, Welcome, Refusal, PushBatch, PushAck, PullRequest, PullBatch,
-                             Verify, Verdict, Bye>;
+                             Verify, Verdict, Bye, WitnessRequest, Witness>;
 
 Type TypeOf(const Message& message);
 const char* TypeName(Type type);
