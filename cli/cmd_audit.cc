@@ -1,19 +1,27 @@
-// liaison audit verify DB
-// liaison audit replay DB --until TIME --out F
-// liaison audit history DB TABLE KEY [--json]
+// liaison audit export --db F --out LOG [--ca CA]
+// liaison audit verify LOG-or-DB
+// liaison audit replay LOG-or-DB --until TIME --out F
+// liaison audit history LOG-or-DB TABLE KEY [--json]
 //
-// The auditor's tools (engine/audit/AUDIT.md), on the hub's master copy. `verify`
-// checks the audit chain against the log: exit 0 when every entry matches, 1 naming
-// the first bad entry. `replay` rebuilds the data as of a moment into a new file;
-// `history` lists every change of one row with the values before and after it.
-// Both verify the chain on the way and refuse a broken one.
+// The auditor's tools (engine/audit/AUDIT.md), on the hub's master copy or on a log
+// exported from it. `export` writes the verified chain, the hub's signed checkpoints
+// and the CA certificate to one file. `verify` checks the chain (against the log, in
+// a database) and every checkpoint: exit 0 when all hold, 1 naming the first bad
+// entry. `replay` rebuilds the data as of a moment into a new file; `history` lists
+// every change of one row with the values before and after it. Both verify the chain
+// on the way and refuse a broken one.
 #include <cstdio>
 #include <ctime>
+#include <fstream>
 #include <iostream>
+#include <iterator>
+#include <memory>
+#include <optional>
 
 #include "command.h"
 #include "liaison/audit.h"
 #include "liaison/json.h"
+#include "liaison/pki.h"
 
 namespace liaison::cli {
 namespace {
@@ -146,27 +154,80 @@ void PrintHistory(const RowHistory& h, bool json) {
   if (h.events.empty()) std::cout << "no change of this row in the log\n";
 }
 
+// The chain an auditor's command reads: an exported log, or a hub's database.
+struct Opened {
+  std::optional<Replica> replica;
+  std::optional<AuditLogFile> file;
+  ChainSource source;
+};
+
+std::unique_ptr<Opened> OpenChain(const std::string& path) {
+  auto opened = std::make_unique<Opened>();
+  if (IsAuditLogFile(path)) {
+    opened->file.emplace(Check(AuditLogFile::Open(path)));
+    opened->source = opened->file->source();
+  } else {
+    std::ifstream in(path, std::ios::binary);
+    std::string magic(16, '\0');
+    if (in && in.read(magic.data(), 16) && magic != std::string("SQLite format 3\0", 16)) {
+      Fail(path + " is neither an exported audit log nor a hub's database");
+    }
+    opened->replica.emplace(OpenReplica(path));
+    opened->source = SourceOf(*opened->replica);
+  }
+  return opened;
+}
+
 }  // namespace
 
 void RegisterAudit(CLI::App& app) {
   auto* audit = app.add_subcommand("audit", "The auditor's tools for the hub's change log");
   audit->require_subcommand(1);
 
+  auto* exporter = audit->add_subcommand(
+      "export", "Write the hub's verified chain and signed checkpoints to one file");
+  auto export_db = std::make_shared<std::string>();
+  auto export_out = std::make_shared<std::string>();
+  auto export_ca = std::make_shared<std::string>();
+  exporter->add_option("--db", *export_db, "The hub's master copy")->required();
+  exporter->add_option("--out", *export_out, "The log file to write (must not exist)")->required();
+  exporter->add_option("--ca", *export_ca,
+                       "The CA certificate (PEM) the hub's was issued by, carried in the log");
+  exporter->footer("Example: liaison audit export --db city.db --out city-2026-11.log --ca pki/ca.crt");
+  exporter->callback([=] {
+    std::string ca_der;
+    if (!export_ca->empty()) {
+      std::ifstream in(*export_ca);
+      if (!in) Fail("cannot read " + *export_ca);
+      std::string pem((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      ca_der = Check(CertificateDerFromPem(pem, *export_ca));
+    }
+    Replica replica = OpenReplica(*export_db);
+    LogExportStats stats = Check(ExportChain(replica, *export_out, ca_der));
+    std::cout << "exported " << stats.entries << " entries and " << stats.checkpoints
+              << " signed checkpoints to " << *export_out << " (" << stats.bytes << " bytes)\n";
+  });
+
   auto* verify = audit->add_subcommand(
-      "verify", "Check the hash chain of the hub's master log; name the first bad entry");
+      "verify", "Check the hash chain and the signed checkpoints; name the first bad entry");
   auto db = std::make_shared<std::string>();
-  verify->add_option("db", *db, "The hub's master copy")->required();
+  verify->add_option("log", *db, "An exported log, or the hub's master copy")->required();
   verify->footer("Exit status: 0 when the chain holds, 1 when an entry is bad or missing.");
   verify->callback([=] {
-    Replica replica = OpenReplica(*db);
-    ChainReport report = Check(VerifyChain(replica));
+    auto opened = OpenChain(*db);
+    ChainReport report = Check(opened->source.walk(nullptr));
     if (!report.ok()) {
+      if (report.bad_entry == 0) Fail("audit log broken: " + report.problem);
       Fail("audit chain broken at entry " + std::to_string(report.bad_entry) + ": " +
            report.problem + " (" + std::to_string(report.entries) + " entries before it are good)");
     }
     std::cout << "chain verified: " << report.entries << " entries, head " << report.head << "\n";
     if (report.checkpoints > 0) {
       std::cout << report.checkpoints << " checkpoints signed by the hub match the chain\n";
+    }
+    if (opened->file && !opened->file->ca_subject().empty() && report.checkpoints > 0) {
+      std::cout << "every checkpoint's certificate was issued by the log's CA \""
+                << opened->file->ca_subject() << "\"\n";
     }
     if (report.own_unchained > 0) {
       std::cout << report.own_unchained
@@ -180,15 +241,15 @@ void RegisterAudit(CLI::App& app) {
   auto replay_db = std::make_shared<std::string>();
   auto until = std::make_shared<std::string>();
   auto out = std::make_shared<std::string>();
-  replay->add_option("db", *replay_db, "The hub's master copy")->required();
+  replay->add_option("log", *replay_db, "An exported log, or the hub's master copy")->required();
   replay->add_option("--until", *until,
                      "The moment: 2026-11-05 (start of the day, UTC) or 2026-11-05T09:30:00+08:00")
       ->required();
   replay->add_option("--out", *out, "The new SQLite file to write (must not exist)")->required();
   replay->callback([=] {
     const std::int64_t until_ms = ParseMoment(*until);
-    Replica replica = OpenReplica(*replay_db);
-    ReplayStats stats = Check(ReplayChain(replica, until_ms, *out));
+    auto opened = OpenChain(*replay_db);
+    ReplayStats stats = Check(ReplayChain(opened->source, until_ms, *out));
     std::cout << "replayed " << stats.applied << " of " << stats.entries
               << " changes accepted by " << FormatMs(until_ms) << " into " << *out << "\n";
   });
@@ -199,13 +260,13 @@ void RegisterAudit(CLI::App& app) {
   auto table = std::make_shared<std::string>();
   auto key = std::make_shared<std::string>();
   auto json = std::make_shared<bool>(false);
-  history->add_option("db", *history_db, "The hub's master copy")->required();
+  history->add_option("log", *history_db, "An exported log, or the hub's master copy")->required();
   history->add_option("table", *table, "A replicated table, e.g. voters")->required();
   history->add_option("key", *key, "The row's id")->required();
   history->add_flag("--json", *json, "One JSON object instead of text");
   history->callback([=] {
-    Replica replica = OpenReplica(*history_db);
-    PrintHistory(Check(HistoryOf(replica, *table, *key)), *json);
+    auto opened = OpenChain(*history_db);
+    PrintHistory(Check(HistoryOf(opened->source, *table, *key)), *json);
   });
 }
 

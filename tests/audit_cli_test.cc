@@ -2,6 +2,7 @@
 // copy that took an office's bundle and the city office's own edits.
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <string>
 
 #include "support/temp_dir.h"
@@ -75,6 +76,52 @@ TEST_F(AuditCliTest, TamperingFailsVerifyAndRefusesReplay) {
   EXPECT_NE(replay.exit_code, 0);
   EXPECT_NE(replay.err.find("entry 2"), std::string::npos) << replay.err;
   EXPECT_NE(RunCommand("test -e " + Q(out), "").exit_code, 0) << "no replay file is left";
+}
+
+TEST_F(AuditCliTest, AnExportedLogVerifiesReplaysAndGivesHistoriesOnItsOwn) {
+  const std::string log = dir_.File("city.log");
+  const std::string exported = LiaisonOk("audit export --db " + Q(hub_) + " --out " + Q(log));
+  EXPECT_EQ(exported.substr(0, 47), "exported 3 entries and 0 signed checkpoints to ") << exported;
+  // The log is read without the database.
+  RunCommand("mv " + Q(hub_) + " " + Q(hub_ + ".away"), "");
+  EXPECT_EQ(LiaisonOk("audit verify " + Q(log)).substr(0, 27), "chain verified: 3 entries, ");
+  const std::string out = dir_.File("from-log.db");
+  LiaisonOk("audit replay " + Q(log) + " --until 2100-01-01 --out " + Q(out));
+  EXPECT_EQ(LiaisonOk("digest --db " + Q(out)), LiaisonOk("digest --db " + Q(hub_ + ".away")));
+  const std::string history = LiaisonOk("audit history " + Q(log) + " voters v1 --json");
+  EXPECT_NE(history.find("\"name\":\"Li Wen\""), std::string::npos) << history;
+
+  // A flipped byte in the copy an auditor took away.
+  {
+    std::fstream file(log, std::ios::in | std::ios::out | std::ios::binary);
+    char byte = 0;
+    file.seekg(200);
+    file.get(byte);
+    file.seekp(200);
+    file.put(static_cast<char>(byte ^ 1));
+  }
+  CommandOutput verify = RunLiaison("audit verify " + Q(log));
+  EXPECT_EQ(verify.exit_code, 1);
+  EXPECT_NE(verify.err.find("audit "), std::string::npos) << verify.err;
+}
+
+TEST_F(AuditCliTest, ExportRefusesToOverwriteAndNeedsACertificateForItsCa) {
+  const std::string log = dir_.File("city.log");
+  RunCommand("echo keep > " + Q(log), "");
+  CommandOutput exists = RunLiaison("audit export --db " + Q(hub_) + " --out " + Q(log));
+  EXPECT_NE(exists.exit_code, 0);
+  EXPECT_NE(exists.err.find("already exists"), std::string::npos) << exists.err;
+  EXPECT_EQ(RunCommand("cat " + Q(log), "").out, "keep\n");
+  const std::string other = dir_.File("other.log");
+  CommandOutput ca = RunLiaison("audit export --db " + Q(hub_) + " --out " + Q(other) + " --ca " +
+                                Q(bundle_));
+  EXPECT_NE(ca.exit_code, 0);
+  EXPECT_NE(RunCommand("test -e " + Q(other), "").exit_code, 0) << "no log is left";
+  CommandOutput neither = RunLiaison("audit verify " + Q(bundle_));
+  EXPECT_NE(neither.exit_code, 0);
+  EXPECT_NE(neither.err.find("is neither an exported audit log nor a hub's database"),
+            std::string::npos)
+      << neither.err;
 }
 
 TEST_F(AuditCliTest, BadArgumentsAreRefusedClearly) {

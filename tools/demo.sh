@@ -306,10 +306,13 @@ cat hub.log
 
 section "The auditor's view: the hub's hash-chained log"
 show audit verify city.db
+step "the chain, the hub's signed checkpoints and the CA certificate, in one file to take away:"
+show audit export --db city.db --out city.log --ca pki/ca.crt
+show audit verify city.log
 step "every change of the road survey, with its office and the values before and after:"
-show audit history city.db activities "$road"
-step "the master copy rebuilt from the log, as of now, has the master copy's digest:"
-show audit replay city.db --until "$(date -u +%Y-%m-%dT%H:%M:%S.999Z)" --out replayed.db
+show audit history city.log activities "$road"
+step "the master copy rebuilt from the exported log, as of now, has the master copy's digest:"
+show audit replay city.log --until "$(date -u +%Y-%m-%dT%H:%M:%S.999Z)" --out replayed.db
 printf 'replayed.db %s\ncity.db     %s\n' "$("$liaison" digest --db replayed.db)" \
   "$("$liaison" digest --db city.db)"
 step "someone edits a voter's name in a copy of the log; verify names the entry:"

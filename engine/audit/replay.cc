@@ -1,6 +1,7 @@
 // Replaying the audit chain (liaison/audit.h): the data as of a moment, and the
 // history of one row.
 #include <cstdio>
+#include <ctime>
 #include <optional>
 
 #include "liaison/audit.h"
@@ -32,14 +33,46 @@ Result<std::map<std::string, Value>> ReadRow(Db& db, const std::string& table,
   return row;
 }
 
+// "2026-11-27T08:14:13.123Z", as the conflict journal writes its times.
+std::string UtcMillisText(std::int64_t ms) {
+  const auto secs = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[96];  // room for any int the compiler can not rule out
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                static_cast<int>(ms % 1000));
+  return buf;
+}
+
 }  // namespace
 
+ChainSource SourceOf(Replica& hub) {
+  ChainSource source;
+  source.hub_office = hub.info().office_id;
+  source.schema_version = hub.info().schema_version;
+  source.walk = [&hub](const EntryVisitor& visit) { return WalkChain(hub, visit); };
+  source.hub = &hub;
+  return source;
+}
+
 Result<ReplayStats> ReplayChain(Replica& hub, std::int64_t until_ms, const std::string& out) {
+  return ReplayChain(SourceOf(hub), until_ms, out);
+}
+
+Result<RowHistory> HistoryOf(Replica& hub, const std::string& table, const std::string& pk) {
+  return HistoryOf(SourceOf(hub), table, pk);
+}
+
+Result<ReplayStats> ReplayChain(const ChainSource& source, std::int64_t until_ms,
+                                const std::string& out) {
   ReplayStats stats;
   Result<ChainReport> report = ChainReport{};
   {
+    OpenOptions options;
+    options.schema_version = source.schema_version;
     LIAISON_ASSIGN_OR_RETURN(Replica copy,
-                             Replica::Create(out, hub.info().office_id, Role::kHub));
+                             Replica::Create(out, source.hub_office, Role::kHub, options));
     std::optional<Merger> merger;
     std::int64_t pending = 0;
     auto replay = [&](const ChainEntry& e) -> Status {
@@ -57,7 +90,7 @@ Result<ReplayStats> ReplayChain(Replica& hub, std::int64_t until_ms, const std::
       }
       return Status::Ok();
     };
-    report = WalkChain(hub, replay);
+    report = source.walk(replay);
     if (report.ok() && report->ok() && merger) {
       Status committed = merger->Commit();
       if (!committed.ok()) report = committed;
@@ -71,17 +104,24 @@ Result<ReplayStats> ReplayChain(Replica& hub, std::int64_t until_ms, const std::
   return stats;
 }
 
-Result<RowHistory> HistoryOf(Replica& hub, const std::string& table, const std::string& pk) {
-  LIAISON_ASSIGN_OR_RETURN(std::vector<TableInfo> tables, ReplicatedTables(hub.db()));
+Result<RowHistory> HistoryOf(const ChainSource& source, const std::string& table,
+                             const std::string& pk) {
+  // The row's changes are merged into a scratch replica as they were into the master
+  // copy: the same rules, so the values before and after each are the master's.
+  OpenOptions options;
+  options.schema_version = source.schema_version;
+  LIAISON_ASSIGN_OR_RETURN(Replica scratch,
+                           Replica::Create(":memory:", source.hub_office, Role::kHub, options));
+  LIAISON_ASSIGN_OR_RETURN(std::vector<TableInfo> tables, ReplicatedTables(scratch.db()));
   bool known = false;
   for (const auto& t : tables) known = known || t.name == table;
   if (!known) return Status::InvalidArgument("'" + table + "' is not a replicated table");
 
-  // The row's changes are merged into a scratch replica as they were into the master
-  // copy: the same rules, so the values before and after each are the master's.
-  LIAISON_ASSIGN_OR_RETURN(Replica scratch,
-                           Replica::Create(":memory:", hub.info().office_id, Role::kHub));
+  ConflictFilter filter;
+  filter.include_resolved = true;
+  filter.table = table;
   RowHistory history;
+  std::size_t dated = 0;  // scratch journal entries given their entry's time
   auto record = [&](const ChainEntry& e) -> Status {
     if (e.change->table != table || e.change->pk != pk) return Status::Ok();
     RowEvent event;
@@ -95,16 +135,24 @@ Result<RowHistory> HistoryOf(Replica& hub, const std::string& table, const std::
     LIAISON_RETURN_IF_ERROR(merger.Commit());
     LIAISON_ASSIGN_OR_RETURN(event.after, ReadRow(scratch.db(), table, pk));
     history.events.push_back(std::move(event));
+    if (source.hub == nullptr) {
+      // No journal to read: the conflicts this merge found, at the entry's time.
+      LIAISON_ASSIGN_OR_RETURN(std::vector<ConflictEntry> found, ListConflicts(scratch.db(), filter));
+      for (; dated < found.size(); ++dated) {
+        found[dated].detected_at = UtcMillisText(e.accepted_ms);
+        history.conflicts.push_back(std::move(found[dated]));
+      }
+    }
     return Status::Ok();
   };
-  LIAISON_ASSIGN_OR_RETURN(ChainReport report, WalkChain(hub, record));
+  LIAISON_ASSIGN_OR_RETURN(ChainReport report, source.walk(record));
   if (!report.ok()) return Broken(report);
-  ConflictFilter filter;
-  filter.include_resolved = true;
-  filter.table = table;
-  LIAISON_ASSIGN_OR_RETURN(std::vector<ConflictEntry> conflicts, ListConflicts(hub.db(), filter));
-  for (auto& k : conflicts) {
-    if (k.pk == pk) history.conflicts.push_back(std::move(k));
+  if (source.hub != nullptr) {
+    LIAISON_ASSIGN_OR_RETURN(std::vector<ConflictEntry> conflicts,
+                             ListConflicts(source.hub->db(), filter));
+    for (auto& k : conflicts) {
+      if (k.pk == pk) history.conflicts.push_back(std::move(k));
+    }
   }
   return history;
 }

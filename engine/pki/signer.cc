@@ -2,6 +2,7 @@
 // over SHA-256, DER-encoded, checked against a certificate's public key.
 #include <openssl/evp.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include "liaison/pki.h"
 #include "pki/file_batch.h"
@@ -109,6 +110,16 @@ Result<std::string> CertificateDerFromPem(std::string_view pem, const std::strin
 Result<std::string> CertificateSubject(std::string_view certificate_der) {
   LIAISON_ASSIGN_OR_RETURN(pki::CertPtr cert, CertFromDer(certificate_der));
   return pki::CommonName(cert.get());
+}
+
+Result<bool> CertificateIssuedBy(std::string_view certificate_der, std::string_view ca_der) {
+  LIAISON_ASSIGN_OR_RETURN(pki::CertPtr cert, CertFromDer(certificate_der));
+  LIAISON_ASSIGN_OR_RETURN(pki::CertPtr ca, CertFromDer(ca_der));
+  EVP_PKEY* key = X509_get0_pubkey(ca.get());
+  const bool issued = key != nullptr && X509_check_issued(ca.get(), cert.get()) == X509_V_OK &&
+                      X509_verify(cert.get(), key) == 1;
+  pki::TakeSslErrors();
+  return issued;
 }
 
 }  // namespace liaison

@@ -56,6 +56,17 @@ using EntryVisitor = std::function<Status(const ChainEntry&)>;
 // stops at the first bad entry, and at the first error `visit` returns).
 Result<ChainReport> WalkChain(Replica& hub, const EntryVisitor& visit);
 
+// Where the auditor's tools read the chain from: the hub's database (SourceOf) or an
+// exported log file (AuditLogFile).
+struct ChainSource {
+  OfficeId hub_office;     // the master copy's own office
+  int schema_version = 0;  // of the replicated tables
+  // WalkChain over the source: every good entry to `visit`, in order.
+  std::function<Result<ChainReport>(const EntryVisitor&)> walk;
+  Replica* hub = nullptr;  // the database, when the source is one: its conflict journal
+};
+ChainSource SourceOf(Replica& hub);
+
 // Rebuilds into a new replica file at `out` the replicated data as the master copy
 // held it at `until_ms` (Unix ms): every chained change accepted then or before, in
 // chain order, merged by the same rules. The chain is verified on the way: a bad
@@ -64,7 +75,46 @@ struct ReplayStats {
   std::int64_t applied = 0;  // entries replayed
   std::int64_t entries = 0;  // entries in the chain
 };
+Result<ReplayStats> ReplayChain(const ChainSource& source, std::int64_t until_ms,
+                                const std::string& out);
 Result<ReplayStats> ReplayChain(Replica& hub, std::int64_t until_ms, const std::string& out);
+
+// ---- The exported log (AUDIT.md, "The exported log"): one file holding the chain's
+// entries with their heads, the hub's signed checkpoints with their certificates and,
+// optionally, the CA certificate, closed by a SHA-256 of every byte before it.
+
+struct LogExportStats {
+  std::int64_t entries = 0;
+  std::int64_t checkpoints = 0;
+  std::uint64_t bytes = 0;
+};
+// Writes the verified chain of `hub` to a new file `out` (refused if it exists);
+// `ca_der` (may be empty) is the CA certificate the hub's was issued by. A broken
+// chain is refused and leaves no file.
+Result<LogExportStats> ExportChain(Replica& hub, const std::string& out, std::string_view ca_der);
+
+// True when the file at `path` starts as an exported log does.
+bool IsAuditLogFile(const std::string& path);
+
+// An exported log, read and checked entry by entry at each walk.
+class AuditLogFile {
+ public:
+  // Reads the header; the rest is read by each walk.
+  static Result<AuditLogFile> Open(const std::string& path);
+  ChainSource source() const;
+  const std::string& hub_replica_id() const { return hub_replica_id_; }
+  std::int64_t exported_ms() const { return exported_ms_; }
+  // The subject of the CA certificate carried, and whether every checkpoint's
+  // certificate was issued by it; empty when the log carries none.
+  const std::string& ca_subject() const { return ca_subject_; }
+
+ private:
+  std::string path_;
+  std::string hub_replica_id_, ca_subject_;
+  OfficeId hub_office_;
+  int schema_version_ = 0;
+  std::int64_t exported_ms_ = 0;
+};
 
 // Every chained change of one row, oldest first, with the row's values just before
 // and just after it (merged by the same rules), and the conflicts journaled for it.
@@ -79,6 +129,10 @@ struct RowHistory {
   std::vector<RowEvent> events;
   std::vector<ConflictEntry> conflicts;  // journaled at the hub, oldest first
 };
+// From a log file, the conflicts are the ones merging the row's changes finds again,
+// dated by the entry that caused each (the file holds no journal).
+Result<RowHistory> HistoryOf(const ChainSource& source, const std::string& table,
+                             const std::string& pk);
 Result<RowHistory> HistoryOf(Replica& hub, const std::string& table, const std::string& pk);
 
 // The canonical bytes of entry n (AUDIT.md) and the chain step over them:

@@ -1,0 +1,485 @@
+// The exported log (liaison/audit.h, engine/audit/AUDIT.md "The exported log"):
+// written from a verified chain, read back and checked record by record.
+#include <openssl/evp.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <optional>
+
+#include "liaison/audit.h"
+#include "liaison/hlc.h"
+#include "liaison/pki.h"
+#include "protocol/codec.h"
+
+namespace liaison {
+namespace {
+
+using protocol_internal::DecodeArchive;
+using protocol_internal::EncodeArchive;
+using protocol_internal::In;
+using protocol_internal::LoadFixed;
+using protocol_internal::LoadStr;
+using protocol_internal::Out;
+using protocol_internal::SaveStr;
+
+constexpr std::string_view kMagic = "LIAISON-AUDIT-1\n";
+constexpr std::uint32_t kMaxRecordBytes = 64u << 20;
+constexpr std::size_t kHead = 32;
+constexpr const char* kUnit = "record";
+
+enum class Kind : std::uint8_t {
+  kHeader = 0x01,
+  kCaCertificate = 0x02,
+  kCheckpoint = 0x20,
+  kEntry = 0x10,
+  kTrailer = 0x7f,
+};
+
+struct Header {
+  std::string hub_replica_id, hub_office_id;
+  std::uint32_t schema_version = 0;
+  std::uint64_t exported_ms = 0;
+};
+
+void save(Out& ar, const Header& h) {
+  SaveStr(ar, h.hub_replica_id);
+  SaveStr(ar, h.hub_office_id);
+  ar(h.schema_version, h.exported_ms);
+}
+
+void load(In& ar, Header& h) {
+  LoadStr(ar, h.hub_replica_id, "hub replica id", 64);
+  LoadStr(ar, h.hub_office_id, "hub office id", 64);
+  LoadFixed(ar, h.schema_version, "schema version");
+  LoadFixed(ar, h.exported_ms, "exported_ms");
+}
+
+struct CheckpointRecord {
+  Checkpoint cp;
+};
+
+void save(Out& ar, const CheckpointRecord& r) {
+  ar(r.cp.n);
+  SaveStr(ar, r.cp.head);
+  ar(r.cp.signed_ms);
+  SaveStr(ar, r.cp.signature);
+  SaveStr(ar, r.cp.certificate);
+}
+
+void load(In& ar, CheckpointRecord& r) {
+  LoadFixed(ar, r.cp.n, "n");
+  LoadStr(ar, r.cp.head, "head", kHead);
+  LoadFixed(ar, r.cp.signed_ms, "signed_ms");
+  LoadStr(ar, r.cp.signature, "signature", 256);
+  LoadStr(ar, r.cp.certificate, "certificate", 16384);
+}
+
+// An entry as AUDIT.md encodes it, decoded.
+struct Entry {
+  std::uint64_t n = 0, accepted_ms = 0;
+  std::string office;
+  Change change;
+};
+
+void load(In& ar, Entry& e) {
+  LoadFixed(ar, e.n, "n");
+  LoadFixed(ar, e.accepted_ms, "accepted_ms");
+  LoadStr(ar, e.office, "office", 64);
+  ar(e.change);
+}
+
+struct Trailer {
+  std::uint64_t records = 0, entries = 0;
+};
+
+void save(Out& ar, const Trailer& t) { ar(t.records, t.entries); }
+void load(In& ar, Trailer& t) {
+  LoadFixed(ar, t.records, "records");
+  LoadFixed(ar, t.entries, "entries");
+}
+
+class Sha256 {
+ public:
+  Sha256() : ctx_(EVP_MD_CTX_new(), EVP_MD_CTX_free) {
+    EVP_DigestInit_ex(ctx_.get(), EVP_sha256(), nullptr);
+  }
+  void Update(std::string_view bytes) { EVP_DigestUpdate(ctx_.get(), bytes.data(), bytes.size()); }
+  std::string Final() {
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    EVP_DigestFinal_ex(ctx_.get(), md, &len);
+    return std::string(reinterpret_cast<const char*>(md), len);
+  }
+
+ private:
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx_;
+};
+
+std::string RecordHead(Kind kind, std::size_t length) {
+  std::string out(1, static_cast<char>(kind));
+  for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((length >> (8 * i)) & 0xFF));
+  return out;
+}
+
+// Writes records, hashing every byte.
+class LogWriter {
+ public:
+  explicit LogWriter(std::ofstream& out) : out_(out) { Put(kMagic); }
+  void Record(Kind kind, std::string_view payload) {
+    Put(RecordHead(kind, payload.size()));
+    Put(payload);
+    ++records_;
+  }
+  Status Close(std::uint64_t entries) {
+    LIAISON_ASSIGN_OR_RETURN(std::string payload, EncodeArchive(Trailer{records_, entries}));
+    Put(RecordHead(Kind::kTrailer, payload.size() + kHead));
+    Put(payload);
+    const std::string digest = hash_.Final();
+    out_.write(digest.data(), static_cast<std::streamsize>(digest.size()));
+    bytes_ += digest.size();
+    out_.flush();
+    if (!out_) return Status::IoError("cannot write the log");
+    return Status::Ok();
+  }
+  std::uint64_t bytes() const { return bytes_; }
+
+ private:
+  void Put(std::string_view bytes) {
+    hash_.Update(bytes);
+    out_.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    bytes_ += bytes.size();
+  }
+  std::ofstream& out_;
+  Sha256 hash_;
+  std::uint64_t records_ = 0, bytes_ = 0;
+};
+
+// Reads records, hashing every byte before the trailer's digest.
+class LogReader {
+ public:
+  explicit LogReader(std::ifstream& in) : in_(in) {}
+
+  // The file's magic; false when it is not there.
+  bool ReadMagic() {
+    std::string magic(kMagic.size(), '\0');
+    if (!Read(magic)) return false;
+    hash_.Update(magic);
+    return magic == kMagic;
+  }
+
+  struct Record {
+    Kind kind;
+    std::string payload;
+  };
+  // The next record; nullopt at the end of the file (`cut` tells whether it ended in
+  // the middle of one). Corruption for a length above the limit.
+  Result<std::optional<Record>> Next(bool& cut) {
+    cut = false;
+    std::string head(5, '\0');
+    in_.read(head.data(), 5);
+    if (in_.gcount() == 0) return std::optional<Record>();
+    if (in_.gcount() < 5) {
+      cut = true;
+      return std::optional<Record>();
+    }
+    std::uint32_t length = 0;
+    for (int i = 3; i >= 0; --i) length = (length << 8) | static_cast<unsigned char>(head[1 + i]);
+    if (length > kMaxRecordBytes) {
+      return Status::Corruption("a record claims " + std::to_string(length) + " bytes, above the " +
+                                std::to_string(kMaxRecordBytes) + "-byte limit");
+    }
+    const Kind kind = static_cast<Kind>(head[0]);
+    std::string payload;
+    // Read in steps, so that a length the file does not back costs no memory up front.
+    constexpr std::size_t kStep = 1 << 20;
+    while (payload.size() < length) {
+      const std::size_t chunk = std::min<std::size_t>(kStep, length - payload.size());
+      const std::size_t at = payload.size();
+      payload.resize(at + chunk);
+      in_.read(payload.data() + at, static_cast<std::streamsize>(chunk));
+      if (static_cast<std::size_t>(in_.gcount()) < chunk) {
+        cut = true;
+        return std::optional<Record>();
+      }
+    }
+    hash_.Update(head);
+    if (kind == Kind::kTrailer && payload.size() >= kHead) {
+      hash_.Update(std::string_view(payload).substr(0, payload.size() - kHead));
+    } else {
+      hash_.Update(payload);
+    }
+    return std::optional<Record>(Record{kind, std::move(payload)});
+  }
+
+  std::string Digest() { return hash_.Final(); }
+  bool AtEnd() {
+    char c;
+    return !in_.read(&c, 1);
+  }
+
+ private:
+  bool Read(std::string& bytes) {
+    in_.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    return static_cast<std::size_t>(in_.gcount()) == bytes.size();
+  }
+  std::ifstream& in_;
+  Sha256 hash_;
+};
+
+std::string EntryRecordName(const Entry& e) { return e.change.table + " " + e.change.pk; }
+
+// The file's header and CA certificate; the reader stands at the first record after.
+struct Opened {
+  Header header;
+  std::string ca_der;
+  std::string unreadable;  // why the record after them could not be read
+};
+
+// The next record into `record`; a record that cannot be read leaves it empty, with
+// the reason in `problem`.
+void NextRecord(LogReader& reader, std::optional<LogReader::Record>& record, bool& cut,
+                std::string& problem) {
+  Result<std::optional<LogReader::Record>> next = reader.Next(cut);
+  if (next.ok()) {
+    record = std::move(*next);
+  } else {
+    record.reset();
+    problem = next.status().message();
+  }
+}
+
+Result<Opened> ReadHead(LogReader& reader, std::ifstream& in, const std::string& path,
+                        std::optional<LogReader::Record>& pending) {
+  if (!reader.ReadMagic()) return Status::Corruption(path + " is not an exported audit log");
+  bool cut = false;
+  LIAISON_ASSIGN_OR_RETURN(std::optional<LogReader::Record> first, reader.Next(cut));
+  if (!first || first->kind != Kind::kHeader) {
+    return Status::Corruption(path + ": the log's header is missing or damaged");
+  }
+  Opened opened;
+  Result<Header> header = DecodeArchive<Header>(first->payload, kUnit);
+  if (!header.ok()) return Status::Corruption(path + ": the log's header: " + header.status().message());
+  opened.header = std::move(*header);
+  NextRecord(reader, pending, cut, opened.unreadable);
+  if (pending && pending->kind == Kind::kCaCertificate) {
+    opened.ca_der = std::move(pending->payload);
+    NextRecord(reader, pending, cut, opened.unreadable);
+  }
+  (void)in;
+  return opened;
+}
+
+Result<ChainReport> WalkFile(const std::string& path, const EntryVisitor& visit) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::IoError("cannot open " + path);
+  LogReader reader(in);
+  std::optional<LogReader::Record> record;
+  LIAISON_ASSIGN_OR_RETURN(Opened opened, ReadHead(reader, in, path, record));
+  ChainReport report;
+  auto bad = [&](std::int64_t n, std::string problem) {
+    report.bad_entry = n;
+    report.problem = std::move(problem);
+    return report;
+  };
+  std::uint64_t records = opened.ca_der.empty() ? 1 : 2;
+  bool cut = false;
+  std::string unreadable = opened.unreadable;
+  auto next = [&]() -> Status {
+    ++records;
+    NextRecord(reader, record, cut, unreadable);
+    return Status::Ok();
+  };
+  auto ended = [&]() {
+    const std::string after = " after entry " + std::to_string(report.entries);
+    if (!unreadable.empty()) return bad(report.entries + 1, "the record" + after + ": " + unreadable);
+    return bad(report.entries + 1,
+               cut ? "the log ends in the middle of a record" + after + ": it was cut"
+                   : "the log ends" + after + " without its closing record: its tail was cut");
+  };
+  // Checkpoints come first, so that each is checked when the walk reaches its entry.
+  std::multimap<std::int64_t, Checkpoint> checkpoints;
+  if (!record) return ended();
+  while (record && record->kind == Kind::kCheckpoint) {
+    Result<CheckpointRecord> cp = DecodeArchive<CheckpointRecord>(record->payload, kUnit);
+    if (!cp.ok()) return bad(0, "a checkpoint record cannot be read: " + cp.status().message());
+    checkpoints.emplace(cp->cp.n, std::move(cp->cp));
+    LIAISON_RETURN_IF_ERROR(next());
+  }
+  std::string head = GenesisHead();
+  auto check_checkpoints = [&](std::int64_t n) -> Result<std::string> {
+    auto [first, last] = checkpoints.equal_range(n);
+    for (auto it = first; it != last; ++it) {
+      const Checkpoint& cp = it->second;
+      if (cp.head != head) {
+        return "the checkpoint signed at entry " + std::to_string(n) +
+               " names another head: the chain up to it was rewritten";
+      }
+      Result<bool> valid = CheckpointSignatureValid(cp);
+      if (!valid.ok() || !*valid) {
+        return "the checkpoint at entry " + std::to_string(n) +
+               " carries a signature that does not verify";
+      }
+      if (!opened.ca_der.empty()) {
+        Result<bool> issued = CertificateIssuedBy(cp.certificate, opened.ca_der);
+        if (!issued.ok() || !*issued) {
+          return "the checkpoint at entry " + std::to_string(n) +
+                 " is signed by a certificate the log's CA did not issue";
+        }
+      }
+      ++report.checkpoints;
+    }
+    return std::string();
+  };
+  {
+    LIAISON_ASSIGN_OR_RETURN(std::string problem, check_checkpoints(0));
+    if (!problem.empty()) return bad(0, problem);
+  }
+  for (;;) {
+    if (!record) return ended();
+    if (record->kind != Kind::kEntry) break;
+    const std::int64_t n = report.entries + 1;
+    if (record->payload.size() < kHead) return bad(n, "entry " + std::to_string(n) + " is too short");
+    const std::string_view bytes =
+        std::string_view(record->payload).substr(0, record->payload.size() - kHead);
+    Result<Entry> entry = DecodeArchive<Entry>(bytes, kUnit);
+    if (!entry.ok()) {
+      return bad(n, "entry " + std::to_string(n) + " cannot be read: " + entry.status().message());
+    }
+    if (static_cast<std::int64_t>(entry->n) != n) {
+      return bad(n, "entry " + std::to_string(n) + " is missing: the next one in the log is " +
+                        std::to_string(entry->n) + " (an entry removed, inserted or moved)");
+    }
+    std::string next_head = ChainStep(head, std::string(bytes));
+    if (next_head != std::string_view(record->payload).substr(bytes.size())) {
+      return bad(n, "entry " + std::to_string(n) + " does not match its hash: the change (" +
+                        EntryRecordName(*entry) + "), its time or its office was altered");
+    }
+    head = std::move(next_head);
+    LIAISON_ASSIGN_OR_RETURN(std::string problem, check_checkpoints(n));
+    if (!problem.empty()) return bad(n, problem);
+    report.entries = n;
+    if (visit) {
+      const ChainEntry ce{n, static_cast<std::int64_t>(entry->accepted_ms), entry->office,
+                          &entry->change};
+      LIAISON_RETURN_IF_ERROR(visit(ce));
+    }
+    LIAISON_RETURN_IF_ERROR(next());
+  }
+  if (record->kind != Kind::kTrailer || record->payload.size() < kHead) {
+    return bad(report.entries + 1, "an unexpected record follows entry " +
+                                       std::to_string(report.entries));
+  }
+  if (!checkpoints.empty() && checkpoints.rbegin()->first > report.entries) {
+    return bad(report.entries + 1, "a checkpoint was signed at entry " +
+                                       std::to_string(checkpoints.rbegin()->first) +
+                                       " but the log ends at " + std::to_string(report.entries) +
+                                       ": its tail was removed");
+  }
+  const std::string_view payload = record->payload;
+  Result<Trailer> trailer = DecodeArchive<Trailer>(payload.substr(0, payload.size() - kHead), kUnit);
+  const std::string digest = reader.Digest();
+  if (!trailer.ok() || trailer->entries != static_cast<std::uint64_t>(report.entries) ||
+      trailer->records != records || digest != payload.substr(payload.size() - kHead)) {
+    return bad(0, "the log's closing hash or counts do not match: a byte of the header, a "
+                  "certificate or a checkpoint was changed, or records were added");
+  }
+  if (!reader.AtEnd()) return bad(0, "bytes follow the log's closing record");
+  report.head = HexBytes(head);
+  return report;
+}
+
+}  // namespace
+
+bool IsAuditLogFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::string magic(kMagic.size(), '\0');
+  in.read(magic.data(), static_cast<std::streamsize>(magic.size()));
+  return in && magic == kMagic;
+}
+
+Result<LogExportStats> ExportChain(Replica& hub, const std::string& out, std::string_view ca_der) {
+  if (std::filesystem::exists(out)) return Status::AlreadyExists(out + " already exists");
+  LogExportStats stats;
+  Status written = [&]() -> Status {
+    std::ofstream file(out, std::ios::binary | std::ios::trunc);
+    if (!file) return Status::IoError("cannot create " + out);
+    LogWriter writer(file);
+    Header header{hub.info().replica_id.value(), hub.info().office_id.value(),
+                  static_cast<std::uint32_t>(hub.info().schema_version), WallMillis()};
+    LIAISON_ASSIGN_OR_RETURN(std::string header_bytes, EncodeArchive(header));
+    writer.Record(Kind::kHeader, header_bytes);
+    if (!ca_der.empty()) writer.Record(Kind::kCaCertificate, ca_der);
+    LIAISON_ASSIGN_OR_RETURN(
+        bool has_checkpoints,
+        hub.db().QueryInt("SELECT count(*) FROM sqlite_schema WHERE name = '_sync_checkpoints'"));
+    if (has_checkpoints) {
+      LIAISON_ASSIGN_OR_RETURN(
+          Stmt rows, hub.db().Prepare("SELECT n, head, signed_ms, signature, certificate FROM "
+                                      "_sync_checkpoints ORDER BY n, signed_ms"));
+      for (;;) {
+        LIAISON_ASSIGN_OR_RETURN(bool row, rows.Step());
+        if (!row) break;
+        CheckpointRecord r{Checkpoint{rows.Int(0), rows.Blob(1), rows.Int(2), rows.Blob(3),
+                                      rows.Blob(4)}};
+        LIAISON_ASSIGN_OR_RETURN(std::string bytes, EncodeArchive(r));
+        writer.Record(Kind::kCheckpoint, bytes);
+        ++stats.checkpoints;
+      }
+    }
+    std::string head = GenesisHead();
+    auto write_entry = [&](const ChainEntry& e) -> Status {
+      LIAISON_ASSIGN_OR_RETURN(std::string bytes,
+                               EncodeAuditEntry(e.n, e.accepted_ms, e.office, *e.change));
+      head = ChainStep(head, bytes);
+      bytes += head;
+      writer.Record(Kind::kEntry, bytes);
+      return Status::Ok();
+    };
+    LIAISON_ASSIGN_OR_RETURN(ChainReport report, WalkChain(hub, write_entry));
+    if (!report.ok()) {
+      return Status::Corruption("audit chain broken at entry " + std::to_string(report.bad_entry) +
+                                ": " + report.problem);
+    }
+    stats.entries = report.entries;
+    LIAISON_RETURN_IF_ERROR(writer.Close(static_cast<std::uint64_t>(report.entries)));
+    stats.bytes = writer.bytes();
+    return Status::Ok();
+  }();
+  if (!written.ok()) {
+    std::remove(out.c_str());
+    return written;
+  }
+  return stats;
+}
+
+Result<AuditLogFile> AuditLogFile::Open(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::IoError("cannot open " + path);
+  LogReader reader(in);
+  std::optional<LogReader::Record> pending;
+  LIAISON_ASSIGN_OR_RETURN(Opened opened, ReadHead(reader, in, path, pending));
+  AuditLogFile file;
+  file.path_ = path;
+  file.hub_replica_id_ = opened.header.hub_replica_id;
+  file.hub_office_ = OfficeId(opened.header.hub_office_id);
+  file.schema_version_ = static_cast<int>(opened.header.schema_version);
+  file.exported_ms_ = static_cast<std::int64_t>(opened.header.exported_ms);
+  if (!opened.ca_der.empty()) {
+    Result<std::string> subject = CertificateSubject(opened.ca_der);
+    file.ca_subject_ = subject.ok() ? *subject : "(unreadable)";
+  }
+  return file;
+}
+
+ChainSource AuditLogFile::source() const {
+  ChainSource source;
+  source.hub_office = hub_office_;
+  source.schema_version = schema_version_;
+  source.walk = [path = path_](const EntryVisitor& visit) { return WalkFile(path, visit); };
+  return source;
+}
+
+}  // namespace liaison
