@@ -113,6 +113,7 @@ void PrintHistory(const RowHistory& h, bool json) {
           .Key("entry").Int(e.n)
           .Key("accepted_at").String(FormatMs(e.accepted_ms))
           .Key("office").String(e.office)
+          .Key("signed_by").String(e.signed_by)
           .Key("origin").String(e.change.origin)
           .Key("seq").Int(e.change.seq)
           .Key("op").String(ChangeOpName(e.change.op))
@@ -143,6 +144,7 @@ void PrintHistory(const RowHistory& h, bool json) {
     std::cout << "entry " << e.n << "  " << FormatMs(e.accepted_ms) << "  office " << e.office
               << "  " << ChangeOpName(e.change.op) << " (" << e.change.origin << ":"
               << e.change.seq << ")\n"
+              << "  signed: " << (e.signed_by.empty() ? "no" : "by " + e.signed_by) << "\n"
               << "  before: " << ValuesText(e.before) << "\n"
               << "  after:  " << ValuesText(e.after) << "\n";
   }
@@ -224,6 +226,11 @@ void RegisterAudit(CLI::App& app) {
     std::cout << "chain verified: " << report.entries << " entries, head " << report.head << "\n";
     if (report.checkpoints > 0) {
       std::cout << report.checkpoints << " checkpoints signed by the hub match the chain\n";
+    }
+    if (report.signed_changes + report.unsigned_changes > 0) {
+      std::cout << report.signed_changes << " of " << report.signed_changes + report.unsigned_changes
+                << " changes from offices carry the signature of the office they are "
+                   "attributed to\n";
     }
     if (opened->file && !opened->file->ca_subject().empty() && report.checkpoints > 0) {
       std::cout << "every checkpoint's certificate was issued by the log's CA \""

@@ -67,6 +67,8 @@ TEST_F(NetSync, ARoundOverTlsPushesAndVerifiesThenHasNothingLeft) {
   EXPECT_EQ(first->witnessed, 0);
   EXPECT_EQ(second.witnessed, 25);
   EXPECT_EQ(Count(OfficeDb("town-a"), "SELECT count(*) FROM _sync_witness WHERE extends = 1"), 2);
+  // The office signed its batch with its TLS key; the hub kept the signature.
+  EXPECT_EQ(Count(hub_db_, "SELECT count(*) FROM _sync_batches WHERE office = 'town-a'"), 1);
 
   ASSERT_OK(hub.Stop());
   EXPECT_THAT(hub.log(), HasSubstr("sync office=town-a pushed=25 pulled=0 conflicts=0 "

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <map>
 
+#include "audit/batches.h"
 #include "hub/hub_tables.h"
 #include "liaison/audit.h"
 #include "liaison/hlc.h"
@@ -126,7 +127,12 @@ Status CreateAuditTables(Db& db) {
       "NULL);"
       "CREATE TABLE IF NOT EXISTS _sync_checkpoints (n INTEGER NOT NULL, head BLOB NOT NULL, "
       "signed_ms INTEGER NOT NULL, signature BLOB NOT NULL, certificate BLOB NOT NULL, "
-      "PRIMARY KEY (n, certificate))");
+      "PRIMARY KEY (n, certificate));"
+      "CREATE TABLE IF NOT EXISTS _sync_batches (id INTEGER PRIMARY KEY, office TEXT NOT NULL, "
+      "origin TEXT NOT NULL, first_seq INTEGER NOT NULL, last_seq INTEGER NOT NULL, "
+      "accepted_ms INTEGER NOT NULL, digests BLOB NOT NULL, signature BLOB NOT NULL, "
+      "certificate BLOB NOT NULL);"
+      "CREATE INDEX IF NOT EXISTS _sync_batches_origin ON _sync_batches (origin, first_seq)");
 }
 
 Result<std::int64_t> ExtendChain(Replica& hub) {
@@ -201,6 +207,9 @@ Result<ChainReport> WalkChain(Replica& hub, const EntryVisitor& visit) {
     report.problem = std::move(problem);
     return report;
   };
+  LIAISON_ASSIGN_OR_RETURN(std::vector<SignedBatch> signed_batches,
+                           audit_internal::LoadSignedBatches(db));
+  audit_internal::BatchChecker batches(hub.info().replica_id.value(), std::move(signed_batches));
   // The signed checkpoints, by n: each must sign the head the chain has there.
   std::multimap<std::int64_t, Checkpoint> checkpoints;
   LIAISON_ASSIGN_OR_RETURN(
@@ -260,7 +269,7 @@ Result<ChainReport> WalkChain(Replica& hub, const EntryVisitor& visit) {
         return bad(n, "change " + std::to_string(n) + " is not where the chain put it: a change "
                           "was inserted, removed or moved before it");
       }
-      const ChainEntry entry{n, rows.Int(1), rows.Text(2), &**c};
+      ChainEntry entry{n, rows.Int(1), rows.Text(2), &**c, {}};
       LIAISON_ASSIGN_OR_RETURN(std::string bytes,
                                EncodeAuditEntry(n, entry.accepted_ms, entry.office, *entry.change));
       std::string next = ChainStep(head, bytes);
@@ -271,6 +280,9 @@ Result<ChainReport> WalkChain(Replica& hub, const EntryVisitor& visit) {
       }
       head = std::move(next);
       LIAISON_ASSIGN_OR_RETURN(std::string problem, check_checkpoints(n, head));
+      if (!problem.empty()) return bad(n, problem);
+      LIAISON_ASSIGN_OR_RETURN(
+          problem, batches.Check(n, entry.office, *entry.change, entry.signed_by, report));
       if (!problem.empty()) return bad(n, problem);
       report.entries = n;
       if (visit) LIAISON_RETURN_IF_ERROR(visit(entry));

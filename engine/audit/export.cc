@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 
+#include "audit/batches.h"
 #include "liaison/audit.h"
 #include "liaison/hlc.h"
 #include "liaison/pki.h"
@@ -34,6 +35,7 @@ enum class Kind : std::uint8_t {
   kHeader = 0x01,
   kCaCertificate = 0x02,
   kCheckpoint = 0x20,
+  kBatch = 0x30,
   kEntry = 0x10,
   kTrailer = 0x7f,
 };
@@ -75,6 +77,30 @@ void load(In& ar, CheckpointRecord& r) {
   LoadFixed(ar, r.cp.signed_ms, "signed_ms");
   LoadStr(ar, r.cp.signature, "signature", 256);
   LoadStr(ar, r.cp.certificate, "certificate", 16384);
+}
+
+struct BatchRecord {
+  SignedBatch b;
+};
+
+void save(Out& ar, const BatchRecord& r) {
+  SaveStr(ar, r.b.office);
+  SaveStr(ar, r.b.origin);
+  ar(r.b.first_seq, r.b.last_seq, r.b.accepted_ms);
+  SaveStr(ar, r.b.digests);
+  SaveStr(ar, r.b.signature);
+  SaveStr(ar, r.b.certificate);
+}
+
+void load(In& ar, BatchRecord& r) {
+  LoadStr(ar, r.b.office, "office", 64);
+  LoadStr(ar, r.b.origin, "origin", 64);
+  LoadFixed(ar, r.b.first_seq, "first seq");
+  LoadFixed(ar, r.b.last_seq, "last seq");
+  LoadFixed(ar, r.b.accepted_ms, "accepted_ms");
+  LoadStr(ar, r.b.digests, "digests");
+  LoadStr(ar, r.b.signature, "signature", 256);
+  LoadStr(ar, r.b.certificate, "certificate", 16384);
 }
 
 // An entry as AUDIT.md encodes it, decoded.
@@ -308,6 +334,14 @@ Result<ChainReport> WalkFile(const std::string& path, const EntryVisitor& visit)
     checkpoints.emplace(cp->cp.n, std::move(cp->cp));
     LIAISON_RETURN_IF_ERROR(next());
   }
+  std::vector<SignedBatch> signed_batches;
+  while (record && record->kind == Kind::kBatch) {
+    Result<BatchRecord> b = DecodeArchive<BatchRecord>(record->payload, kUnit);
+    if (!b.ok()) return bad(0, "a signed batch record cannot be read: " + b.status().message());
+    signed_batches.push_back(std::move(b->b));
+    LIAISON_RETURN_IF_ERROR(next());
+  }
+  audit_internal::BatchChecker batches(opened.header.hub_replica_id, std::move(signed_batches));
   std::string head = GenesisHead();
   auto check_checkpoints = [&](std::int64_t n) -> Result<std::string> {
     auto [first, last] = checkpoints.equal_range(n);
@@ -360,12 +394,13 @@ Result<ChainReport> WalkFile(const std::string& path, const EntryVisitor& visit)
     head = std::move(next_head);
     LIAISON_ASSIGN_OR_RETURN(std::string problem, check_checkpoints(n));
     if (!problem.empty()) return bad(n, problem);
+    ChainEntry ce{n, static_cast<std::int64_t>(entry->accepted_ms), entry->office, &entry->change,
+                  {}};
+    LIAISON_ASSIGN_OR_RETURN(problem,
+                             batches.Check(n, entry->office, entry->change, ce.signed_by, report));
+    if (!problem.empty()) return bad(n, problem);
     report.entries = n;
-    if (visit) {
-      const ChainEntry ce{n, static_cast<std::int64_t>(entry->accepted_ms), entry->office,
-                          &entry->change};
-      LIAISON_RETURN_IF_ERROR(visit(ce));
-    }
+    if (visit) LIAISON_RETURN_IF_ERROR(visit(ce));
     LIAISON_RETURN_IF_ERROR(next());
   }
   if (record->kind != Kind::kTrailer || record->payload.size() < kHead) {
@@ -428,6 +463,12 @@ Result<LogExportStats> ExportChain(Replica& hub, const std::string& out, std::st
         writer.Record(Kind::kCheckpoint, bytes);
         ++stats.checkpoints;
       }
+    }
+    LIAISON_ASSIGN_OR_RETURN(std::vector<SignedBatch> signed_batches,
+                             audit_internal::LoadSignedBatches(hub.db()));
+    for (SignedBatch& b : signed_batches) {
+      LIAISON_ASSIGN_OR_RETURN(std::string bytes, EncodeArchive(BatchRecord{std::move(b)}));
+      writer.Record(Kind::kBatch, bytes);
     }
     std::string head = GenesisHead();
     auto write_entry = [&](const ChainEntry& e) -> Status {

@@ -128,6 +128,7 @@ Result<RowHistory> HistoryOf(const ChainSource& source, const std::string& table
     event.n = e.n;
     event.accepted_ms = e.accepted_ms;
     event.office = e.office;
+    event.signed_by = e.signed_by;
     event.change = *e.change;
     LIAISON_ASSIGN_OR_RETURN(event.before, ReadRow(scratch.db(), table, pk));
     LIAISON_ASSIGN_OR_RETURN(Merger merger, Merger::Begin(scratch));

@@ -101,6 +101,8 @@ struct HubSession::State {
   bool closed = false;
   bool compared = false;  // a Verdict with a digest was sent
   std::optional<Checkpoint> checkpoint;  // signed at the first WitnessRequest
+  std::string certificate;  // the office's (DER); empty: no signed batches asked for
+  bool signed_push = false;  // both sides announced kCapSignedPush
 
   Db& db() { return hub->replica.db(); }
   const ReplicaInfo& info() { return hub->replica.info(); }
@@ -122,8 +124,8 @@ struct HubSession::State {
   }
 
   wire::Message OnHello(const wire::Hello& hello);
-  wire::Message OnPush(const wire::PushBatch& batch);
-  Result<wire::Message> Push(const wire::PushBatch& batch);
+  wire::Message OnPush(const wire::PushBatch& batch, const std::string* signature);
+  Result<wire::Message> Push(const wire::PushBatch& batch, const SignedBatch* signed_batch);
   Result<std::string> CheckChange(const Change& c, RowScopes& scopes, Merger& merger);
   Result<wire::Message> Pull(const wire::PullRequest& request);
   Result<wire::PullBatch> Collect(const wire::HubCursor& after, std::uint32_t limit,
@@ -139,10 +141,12 @@ HubSession::HubSession(std::unique_ptr<State> state) : state_(std::move(state)) 
 
 HubSession::~HubSession() { Close(); }
 
-std::unique_ptr<HubSession> Hub::StartSession(const std::string& office_id) {
+std::unique_ptr<HubSession> Hub::StartSession(const std::string& office_id,
+                                              const std::string& certificate) {
   auto s = std::make_unique<HubSession::State>();
   s->hub = state_.get();
   s->office = office_id;
+  s->certificate = certificate;
   s->summary.office_id = office_id;
   return std::unique_ptr<HubSession>(new HubSession(std::move(s)));
 }
@@ -160,7 +164,10 @@ std::optional<wire::Message> HubSession::Handle(const wire::Message& message) {
                                              wire::TypeName(wire::TypeOf(message))));
   }
   auto reply = [&]() -> Result<wire::Message> {
-    if (const auto* push = std::get_if<wire::PushBatch>(&message)) return s.OnPush(*push);
+    if (const auto* push = std::get_if<wire::PushBatch>(&message)) return s.OnPush(*push, nullptr);
+    if (const auto* push = std::get_if<wire::SignedPushBatch>(&message)) {
+      return s.OnPush(wire::PushBatch{push->batch, push->changes}, &push->signature);
+    }
     if (const auto* pull = std::get_if<wire::PullRequest>(&message)) return s.Pull(*pull);
     if (const auto* verify = std::get_if<wire::Verify>(&message)) return s.OnVerify(*verify);
     if (const auto* witness = std::get_if<wire::WitnessRequest>(&message)) {
@@ -222,7 +229,9 @@ wire::Message HubSession::State::OnHello(const wire::Hello& hello) {
   welcome.hub_replica_id = info().replica_id.value();
   welcome.hub_office_id = info().office_id.value();
   welcome.office_id = office;
-  welcome.capabilities = wire::kCapReseed | (options().signer ? wire::kCapWitness : 0);
+  signed_push = !certificate.empty() && (hello.capabilities & wire::kCapSignedPush) != 0;
+  welcome.capabilities = wire::kCapReseed | (options().signer ? wire::kCapWitness : 0) |
+                         (certificate.empty() ? 0 : wire::kCapSignedPush);
   welcome.watermark = *watermark;
   welcome.max_frame_bytes = options().max_frame_bytes;
   welcome.max_batch_changes = options().max_batch_changes;
@@ -230,8 +239,16 @@ wire::Message HubSession::State::OnHello(const wire::Hello& hello) {
   return welcome;
 }
 
-wire::Message HubSession::State::OnPush(const wire::PushBatch& batch) {
+wire::Message HubSession::State::OnPush(const wire::PushBatch& batch,
+                                        const std::string* signature) {
   using RC = wire::RefusalCode;
+  if (signed_push && signature == nullptr) {
+    return Refuse(RC::kBatch, "batch " + std::to_string(batch.batch) +
+                                  " is not signed, though this office signs its batches");
+  }
+  if (!signed_push && signature != nullptr) {
+    return Refuse(RC::kUnexpected, "a signed batch without kCapSignedPush on both sides");
+  }
   if (batch.batch != last_batch + 1) {
     return Refuse(RC::kUnexpected, "batch " + std::to_string(batch.batch) + " after batch " +
                                        std::to_string(last_batch));
@@ -251,13 +268,34 @@ wire::Message HubSession::State::OnPush(const wire::PushBatch& batch) {
       return Refuse(RC::kBatch, "changes are not consecutive at seq " + std::to_string(c.seq));
     }
   }
-  Result<wire::Message> out = Push(batch);
+  std::optional<SignedBatch> signed_batch;
+  if (signature != nullptr) {
+    // The signature covers every change of the batch, duplicates and quarantined ones
+    // included: it is checked before anything is merged.
+    SignedBatch b{office, replica_id, batch.changes.front().seq, batch.changes.back().seq,
+                  static_cast<std::int64_t>(WallMillis()), {}, *signature, certificate};
+    b.digests.reserve(batch.changes.size() * 32);
+    for (const Change& c : batch.changes) {
+      Result<std::string> digest = ChangeDigest(c);
+      if (!digest.ok()) return Refuse(RC::kInternal, digest.status().message());
+      b.digests += *digest;
+    }
+    Result<bool> valid = BatchSignatureValid(b);
+    if (!valid.ok()) return Refuse(RC::kInternal, valid.status().message());
+    if (!*valid) {
+      return Refuse(RC::kBatch, "the signature of batch " + std::to_string(batch.batch) +
+                                    " does not verify with the office's certificate");
+    }
+    signed_batch = std::move(b);
+  }
+  Result<wire::Message> out = Push(batch, signed_batch ? &*signed_batch : nullptr);
   if (!out.ok()) return Refuse(RC::kInternal, out.status().message());
   last_batch = batch.batch;
   return std::move(*out);
 }
 
-Result<wire::Message> HubSession::State::Push(const wire::PushBatch& batch) {
+Result<wire::Message> HubSession::State::Push(const wire::PushBatch& batch,
+                                              const SignedBatch* signed_batch) {
   LIAISON_ASSIGN_OR_RETURN(std::int64_t watermark, Watermark());
   if (!batch.changes.empty() && batch.changes.front().seq > watermark + 1) {
     return Refuse(wire::RefusalCode::kBatch,
@@ -283,8 +321,10 @@ Result<wire::Message> HubSession::State::Push(const wire::PushBatch& batch) {
     if (c.op == ChangeOp::kDelete) LIAISON_RETURN_IF_ERROR(scopes.RememberBeforeDelete(c.table, c.pk));
     LIAISON_RETURN_IF_ERROR(merger.Apply(c));
   }
-  // Chained in the transaction that accepts them (with any own edits made before).
+  // Chained in the transaction that accepts them (with any own edits made before),
+  // and kept with the office's signature.
   LIAISON_RETURN_IF_ERROR(ExtendChain(hub->replica).status());
+  if (signed_batch != nullptr) LIAISON_RETURN_IF_ERROR(KeepSignedBatch(db(), *signed_batch));
   const ApplyStats& stats = merger.stats();
   ack.applied = stats.applied;
   ack.duplicates += stats.duplicates;

@@ -78,7 +78,10 @@ struct OfficeSession::State {
   Result<std::optional<wire::Message>> OnWitness(const wire::Witness& witness);
   Status LoadLastSeen();
   Status Keep(const wire::Witness& w, bool extends);
-  Result<std::optional<wire::PushBatch>> NextBatch();
+  Result<std::optional<wire::Message>> NextBatch();
+  bool SignsBatches() const {
+    return options.signer && (hub.capabilities & wire::kCapSignedPush) != 0;
+  }
   Result<std::optional<wire::PushBatch>> ReadBatch();
   Result<std::optional<wire::Message>> OnAck(const wire::PushAck& ack);
   Result<wire::Message> OnPull(const wire::PullBatch& batch);
@@ -117,7 +120,8 @@ wire::Message OfficeSession::Start() {
   wire::Hello hello;
   hello.schema_version = static_cast<std::uint32_t>(state_->replica->info().schema_version);
   hello.replica_id = state_->replica->info().replica_id.value();
-  hello.capabilities = wire::kCapReseed;
+  hello.capabilities =
+      wire::kCapReseed | (state_->options.signer ? wire::kCapSignedPush : 0);
   hello.wall_ms = WallMillis();
   return hello;
 }
@@ -222,15 +226,32 @@ Result<std::optional<wire::Message>> OfficeSession::State::StartPush() {
   LIAISON_ASSIGN_OR_RETURN(push_total, db().QueryInt("SELECT count(*) FROM _sync_changes WHERE seq > " +
                                                      std::to_string(w.watermark)));
   phase = Phase::kPush;
-  LIAISON_ASSIGN_OR_RETURN(std::optional<wire::PushBatch> first, NextBatch());
-  if (first) return std::optional<wire::Message>(std::move(*first));
+  LIAISON_ASSIGN_OR_RETURN(std::optional<wire::Message> first, NextBatch());
+  if (first) return first;
   return std::optional<wire::Message>(PullRequest());
 }
 
-// The next batch of own changes; nullopt once all are read.
-Result<std::optional<wire::PushBatch>> OfficeSession::State::NextBatch() {
+// The next batch of own changes, signed when both sides announced kCapSignedPush;
+// nullopt once all are read.
+Result<std::optional<wire::Message>> OfficeSession::State::NextBatch() {
   if (!push_failed.ok()) return push_failed;
-  Result<std::optional<wire::PushBatch>> next = ReadBatch();
+  auto next = [&]() -> Result<std::optional<wire::Message>> {
+    LIAISON_ASSIGN_OR_RETURN(std::optional<wire::PushBatch> read, ReadBatch());
+    if (!read) return std::optional<wire::Message>();
+    if (!SignsBatches()) return std::optional<wire::Message>(std::move(*read));
+    std::string digests;
+    digests.reserve(read->changes.size() * 32);
+    for (const Change& c : read->changes) {
+      LIAISON_ASSIGN_OR_RETURN(std::string digest, ChangeDigest(c));
+      digests += digest;
+    }
+    LIAISON_ASSIGN_OR_RETURN(
+        std::string signature,
+        options.signer->Sign(BatchMessage(read->changes.front().origin, read->changes.front().seq,
+                                          read->changes.back().seq, digests)));
+    return std::optional<wire::Message>(
+        wire::SignedPushBatch{read->batch, std::move(read->changes), std::move(signature)});
+  }();
   if (!next.ok()) push_failed = next.status();
   return next;
 }
@@ -282,8 +303,8 @@ Result<std::optional<wire::Message>> OfficeSession::State::OnAck(const wire::Pus
   summary.quarantined += static_cast<std::int64_t>(ack.quarantined.size());
   for (const auto& q : ack.quarantined) summary.quarantine.push_back(q);
   push_done += ack.applied + ack.duplicates + static_cast<std::int64_t>(ack.quarantined.size());
-  LIAISON_ASSIGN_OR_RETURN(std::optional<wire::PushBatch> next, NextBatch());
-  if (next) return std::optional<wire::Message>(std::move(*next));
+  LIAISON_ASSIGN_OR_RETURN(std::optional<wire::Message> next, NextBatch());
+  if (next) return next;
   if (acked < batch) return std::optional<wire::Message>();
   return std::optional<wire::Message>(PullRequest());
 }
@@ -294,9 +315,9 @@ std::optional<wire::Message> OfficeSession::Ahead() {
     return std::nullopt;
   }
   // A read error is kept: the Handle of the next acknowledgement reports it.
-  Result<std::optional<wire::PushBatch>> next = s.NextBatch();
+  Result<std::optional<wire::Message>> next = s.NextBatch();
   if (!next.ok() || !next->has_value()) return std::nullopt;
-  return wire::Message(std::move(**next));
+  return std::move(**next);
 }
 
 Result<wire::Message> OfficeSession::State::OnPull(const wire::PullBatch& batch) {

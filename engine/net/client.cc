@@ -17,7 +17,6 @@
 // Each attempt runs its own io_context on the calling thread.
 #include <openssl/err.h>
 #include <openssl/ssl.h>
-#include <openssl/x509.h>
 
 #include <algorithm>
 #include <boost/asio/co_spawn.hpp>
@@ -28,6 +27,7 @@
 #include <thread>
 
 #include "liaison/net.h"
+#include "liaison/pki.h"
 #include "net/address.h"
 #include "net/frame_io.h"
 #include "net/tls.h"
@@ -97,7 +97,7 @@ class SyncAttempt {
     if (AttemptResult failed = co_await Connect(); !failed.status.ok()) co_return failed;
     OfficeSyncOptions office = options_.office;
     // The hub's checkpoints must be signed by the certificate it showed here.
-    office.hub_certificate = PeerCertificateDer();
+    office.hub_certificate = PeerCertificateDer(stream_.native_handle());
     Result<OfficeSession> session = OfficeSession::Begin(replica_, office);
     if (!session.ok()) co_return Failed(session.status(), /*permanent=*/true);
     AttemptResult out = co_await Converse(*session);
@@ -111,17 +111,6 @@ class SyncAttempt {
   }
 
  private:
-  std::string PeerCertificateDer() {
-    X509* peer = SSL_get0_peer_certificate(stream_.native_handle());
-    if (peer == nullptr) return {};
-    unsigned char* der = nullptr;
-    const int n = i2d_X509(peer, &der);
-    if (n <= 0) return {};
-    std::string out(reinterpret_cast<char*>(der), static_cast<std::size_t>(n));
-    OPENSSL_free(der);
-    return out;
-  }
-
   asio::awaitable<AttemptResult> Connect() {
     const std::string port = std::to_string(hub_.port);
     Tcp::resolver resolver(io_);
@@ -278,11 +267,18 @@ Result<SyncSummary> RunSync(const SyncClientOptions& options) {
   LIAISON_RETURN_IF_ERROR(CheckOptions(options, hub));
   Result<SslCtxPtr> ctx = NewOfficeTlsContext(options.tls);
   if (!ctx.ok()) return ctx.status().WithContext("office TLS");
+  // The office's TLS key also signs every batch it pushes.
+  SyncClientOptions with_signer = options;
+  if (!with_signer.office.signer) {
+    Result<Signer> signer = Signer::FromFiles(options.tls.cert, options.tls.key);
+    if (!signer.ok()) return signer.status().WithContext("office batch signer");
+    with_signer.office.signer = std::make_shared<const Signer>(std::move(*signer));
+  }
   LIAISON_ASSIGN_OR_RETURN(Replica replica, Replica::Open(options.db_path));
   try {
     asio::ssl::context tls(ctx->release());
     for (int attempt = 1;; ++attempt) {
-      AttemptResult result = RunAttempt(tls, replica, hub, options);
+      AttemptResult result = RunAttempt(tls, replica, hub, with_signer);
       if (result.status.ok()) return result.summary;
       Status why = result.status.WithContext("sync with " + options.hub);
       if (result.permanent || attempt > options.retries) return why;

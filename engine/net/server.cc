@@ -183,7 +183,8 @@ class HubServer {
   asio::awaitable<void> Drain();
   void Spawn(Tcp::socket socket);
   asio::awaitable<void> Serve(Tcp::socket socket, TlsContextPtr tls, bool busy);
-  asio::awaitable<void> RunSession(TlsStream& stream, const std::string& office_id);
+  asio::awaitable<void> RunSession(TlsStream& stream, const std::string& office_id,
+                                   std::string certificate);
   // Answers whatever the office sends first with a Refusal, then closes.
   asio::awaitable<void> RefuseFirstFrame(TlsStream& stream, wire::RefusalCode code,
                                          const std::string& reason);
@@ -308,13 +309,14 @@ asio::awaitable<void> HubServer::Serve(Tcp::socket socket, TlsContextPtr tls, bo
     Log("refused peer=" + peer + " office=" + *office + " reason=" + Quoted(reason));
     co_await RefuseFirstFrame(stream, wire::RefusalCode::kBusy, reason);
   } else {
-    co_await RunSession(stream, *office);
+    co_await RunSession(stream, *office, PeerCertificateDer(stream.native_handle()));
   }
 }
 
-asio::awaitable<void> HubServer::RunSession(TlsStream& stream, const std::string& office_id) {
+asio::awaitable<void> HubServer::RunSession(TlsStream& stream, const std::string& office_id,
+                                            std::string certificate) {
   const auto started = std::chrono::steady_clock::now();
-  std::unique_ptr<HubSession> session = hub_.StartSession(office_id);
+  std::unique_ptr<HubSession> session = hub_.StartSession(office_id, certificate);
   std::string refused;
   bool clean = false;  // ended in lockstep: close with close_notify
   for (;;) {

@@ -177,6 +177,17 @@ Status ExpectHubName(SSL* ssl, const std::string& host) {
   return Status::Ok();
 }
 
+std::string PeerCertificateDer(SSL* ssl) {
+  X509* peer = SSL_get0_peer_certificate(ssl);
+  if (peer == nullptr) return {};
+  unsigned char* der = nullptr;
+  const int n = i2d_X509(peer, &der);
+  if (n <= 0) return {};
+  std::string out(reinterpret_cast<char*>(der), static_cast<std::size_t>(n));
+  OPENSSL_free(der);
+  return out;
+}
+
 Result<std::string> PeerOfficeId(SSL* ssl) {
   CertPtr cert(SSL_get1_peer_certificate(ssl));
   if (!cert) return Status::InvalidArgument("no client certificate");

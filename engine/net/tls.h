@@ -51,6 +51,9 @@ Status ExpectHubName(SSL* ssl, const std::string& host);
 // IsValidOfficeId). REQUIRES: the handshake completed.
 Result<std::string> PeerOfficeId(SSL* ssl);
 
+// The peer's certificate in DER; empty when it sent none.
+std::string PeerCertificateDer(SSL* ssl);
+
 // Why a handshake failed, for people: the certificate verification error when
 // there is one ("certificate revoked", "certificate has expired"), else
 // `transport_error` (the TLS or socket error's text).

@@ -112,6 +112,11 @@ Result<std::string> CertificateSubject(std::string_view certificate_der) {
   return pki::CommonName(cert.get());
 }
 
+Result<std::string> CertificateSerial(std::string_view certificate_der) {
+  LIAISON_ASSIGN_OR_RETURN(pki::CertPtr cert, CertFromDer(certificate_der));
+  return pki::SerialHex(cert.get());
+}
+
 Result<bool> CertificateIssuedBy(std::string_view certificate_der, std::string_view ca_der) {
   LIAISON_ASSIGN_OR_RETURN(pki::CertPtr cert, CertFromDer(certificate_der));
   LIAISON_ASSIGN_OR_RETURN(pki::CertPtr ca, CertFromDer(ca_der));

@@ -30,6 +30,7 @@ constexpr std::array<TypeEntry, std::variant_size_v<Message>> kTypes = {{
     {Type::kBye, "Bye"},
     {Type::kWitnessRequest, "WitnessRequest"},
     {Type::kWitness, "Witness"},
+    {Type::kSignedPushBatch, "SignedPushBatch"},
 }};
 
 // Names of refusal codes 1, 2, ... (WIRE.md, "Refusal codes").

@@ -160,6 +160,12 @@ void Check(const PushBatch& m) {
   if (m.batch == 0) Refuse("batch number 0 (batches count from 1)");
 }
 
+void Check(const SignedPushBatch& m) {
+  if (m.batch == 0) Refuse("batch number 0 (batches count from 1)");
+  if (m.changes.empty()) Refuse("a signed batch with no changes");
+  if (m.signature.empty()) Refuse("no signature");
+}
+
 void Check(const Quarantined&) {}
 
 void Check(const PushAck& m) {
@@ -241,6 +247,12 @@ void Fields(auto& ar, Is<HubCursor> auto& m) {
 void Fields(auto& ar, Is<PushBatch> auto& m) {
   Fixed(ar, m.batch, "batch");
   Items(ar, m.changes, "change", protocol_internal::kMinChangeBytes);
+}
+
+void Fields(auto& ar, Is<SignedPushBatch> auto& m) {
+  Fixed(ar, m.batch, "batch");
+  Items(ar, m.changes, "change", protocol_internal::kMinChangeBytes);
+  Str(ar, m.signature, "signature", kMaxSignatureBytes);
 }
 
 void Fields(auto& ar, Is<Quarantined> auto& m) {

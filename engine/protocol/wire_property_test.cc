@@ -110,7 +110,14 @@ rc::Gen<Message> GenPushAndPull() {
   auto pulled =
       gen::build<PullBatch>(gen::set(&PullBatch::changes, changes),
                             gen::set(&PullBatch::next, GenCursor()), gen::set(&PullBatch::more));
-  return gen::oneOf(AsMessage(push), AsMessage(ack), AsMessage(request), AsMessage(pulled));
+  auto signed_push = gen::build<SignedPushBatch>(
+      gen::set(&SignedPushBatch::batch, GenBatchNumber()),
+      gen::set(&SignedPushBatch::changes, gen::nonEmpty(changes)),
+      gen::set(&SignedPushBatch::signature,
+               gen::map(gen::nonEmpty(gen::container<std::string>(gen::arbitrary<char>())),
+                        [](std::string s) { return s.substr(0, kMaxSignatureBytes); })));
+  return gen::oneOf(AsMessage(push), AsMessage(ack), AsMessage(request), AsMessage(pulled),
+                    AsMessage(signed_push));
 }
 
 rc::Gen<Message> GenVerification() {
@@ -238,8 +245,8 @@ RC_GTEST_PROP(WireProperty, EveryByteFlipDecodesCanonicallyOrIsRefused, ()) {
 
 RC_GTEST_PROP(WireProperty, RandomBodiesDecodeCanonicallyOrAreRefused, ()) {
   const auto type = *gen::oneOf(
-      gen::element<std::uint8_t>(0x01, 0x02, 0x03, 0x10, 0x11, 0x20, 0x21, 0x30, 0x31, 0x3f, 0x40,
-                                 0x41),
+      gen::element<std::uint8_t>(0x01, 0x02, 0x03, 0x10, 0x11, 0x12, 0x20, 0x21, 0x30, 0x31, 0x3f,
+                                 0x40, 0x41),
       gen::arbitrary<std::uint8_t>());
   const auto payload = *gen::arbitrary<std::string>();
   std::string body = std::string(1, static_cast<char>(type)) + '\x01' + payload;

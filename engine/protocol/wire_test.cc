@@ -154,6 +154,17 @@ std::vector<Golden> MakeGoldenFrames() {
   g.push_back({"41-witness.frame", Type::kWitness,
                Witness{167, head, 1764230053789, signature, certificate, 165, links},
                witness.bytes()});
+  // Added with kCapSignedPush; listed last so that the indexes above stay.
+  const std::string batch_signature = "\x30\x06\x02\x01\x03\x02\x01\x04";
+  g.push_back({"12-signed-push-batch.frame", Type::kSignedPushBatch,
+               SignedPushBatch{1, up, batch_signature},
+               FrameBytes(Type::kSignedPushBatch)
+                   .U64(1)
+                   .U64(2)
+                   .Change(up[0])
+                   .Change(up[1])
+                   .Str(batch_signature)
+                   .bytes()});
   return g;
 }
 
@@ -297,7 +308,7 @@ TEST(WireFrame, EncodingRefusesAFrameAboveTheCap) {
 
 TEST(WireFrame, UnknownTypesEmptyBodiesAndBadFlagsAreRefused) {
   EXPECT_EQ(RefusedWith(""), "wire: empty frame (no type byte)");
-  for (int type : {0x00, 0x04, 0x12, 0x22, 0x32, 0x3e, 0x42, 0x7f, 0xff}) {
+  for (int type : {0x00, 0x04, 0x13, 0x22, 0x32, 0x3e, 0x42, 0x7f, 0xff}) {
     std::string body = {static_cast<char>(type), 0x01};
     EXPECT_NE(RefusedWith(body).find("unknown message type"), std::string::npos) << type;
   }

@@ -20,7 +20,9 @@ Round SyncRound(Hub& hub, Replica& office, const std::string& cert_office,
                 OfficeSyncOptions options, bool lockstep,
                 std::size_t* most_in_flight) {
   Round round;
-  auto hub_side = hub.StartSession(cert_office);
+  // The office's certificate is what its signer signs with, as over TLS.
+  auto hub_side =
+      hub.StartSession(cert_office, options.signer ? options.signer->certificate_der() : "");
   OfficeSession office_side = Must(OfficeSession::Begin(office, options));
   std::deque<wire::Message> sent{office_side.Start()};
   auto send_ahead = [&] {
@@ -69,6 +71,12 @@ const PkiPaths& TestPki() {
 std::shared_ptr<const Signer> TestHubSigner() {
   static const std::shared_ptr<const Signer> signer = std::make_shared<const Signer>(
       Must(Signer::FromFiles(TestPki().hub_cert, TestPki().hub_key), "hub signer"));
+  return signer;
+}
+
+std::shared_ptr<const Signer> TestOfficeSigner() {
+  static const std::shared_ptr<const Signer> signer = std::make_shared<const Signer>(Must(
+      Signer::FromFiles(TestPki().OfficeCert("town-a"), TestPki().OfficeKey("town-a")), "town-a"));
   return signer;
 }
 

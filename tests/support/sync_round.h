@@ -33,5 +33,7 @@ Round SyncRound(Hub& hub, Replica& office, const std::string& cert_office,
 // an office's certificate of the same CA, in DER.
 std::shared_ptr<const Signer> TestHubSigner();
 std::string TestOfficeCertificateDer();
+// The key and certificate of office "town-a" of that CA.
+std::shared_ptr<const Signer> TestOfficeSigner();
 
 }  // namespace liaison::testing

@@ -14,6 +14,7 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "liaison/change.h"
@@ -32,6 +33,8 @@ Result<std::int64_t> ExtendChain(Replica& hub);
 struct ChainReport {
   std::int64_t entries = 0;        // chain rows checked and found good
   std::int64_t checkpoints = 0;    // signed checkpoints checked and found good
+  std::int64_t signed_changes = 0;    // received changes an office's signed batch covers
+  std::int64_t unsigned_changes = 0;  // received changes no signed batch covers
   std::string head;                // hex head after them (of head(0) when none)
   std::int64_t bad_entry = 0;      // the first bad entry's n; 0 when none
   std::string problem;             // what is wrong with it (or past the chain)
@@ -49,6 +52,7 @@ struct ChainEntry {
   std::int64_t accepted_ms = 0;
   std::string office;
   const Change* change = nullptr;  // valid during the call only
+  std::string signed_by;  // the signing certificate ("CN, serial 0x..."); empty: unsigned
 };
 using EntryVisitor = std::function<Status(const ChainEntry&)>;
 
@@ -122,6 +126,7 @@ struct RowEvent {
   std::int64_t n = 0;
   std::int64_t accepted_ms = 0;
   std::string office;
+  std::string signed_by;  // the certificate that signed the change's batch; empty: unsigned
   Change change;
   std::map<std::string, Value> before, after;  // empty when the row did not exist
 };
@@ -145,6 +150,32 @@ std::string ChainLink(const std::string& previous_head, std::string_view entry_d
 std::string ChainStep(const std::string& previous_head, const std::string& entry);
 std::string GenesisHead();  // head(0), 32 raw bytes
 std::string HexBytes(std::string_view bytes);  // lower-case hex
+
+// ---- Signed batches (AUDIT.md, "Signed batches"): an office signs each batch it
+// pushes; the hub keeps the signature, its certificate and the changes' digests.
+
+// SHA-256 of the change's canonical bytes (BUNDLE.md, "Change payload"), 32 bytes.
+Result<std::string> ChangeDigest(const Change& change);
+// The bytes an office signs for a batch of its changes first_seq..last_seq, given
+// their digests in order (32 bytes each).
+std::string BatchMessage(std::string_view origin, std::int64_t first_seq, std::int64_t last_seq,
+                         std::string_view digests);
+
+struct SignedBatch {
+  std::string office;       // as the hub bound it: the certificate's office
+  std::string origin;       // the office replica whose changes these are
+  std::int64_t first_seq = 0, last_seq = 0;
+  std::int64_t accepted_ms = 0;
+  std::string digests;      // ChangeDigest of each change, first_seq first
+  std::string signature;    // DER ECDSA over BatchMessage
+  std::string certificate;  // DER: the office's certificate
+  bool operator==(const SignedBatch&) const = default;
+};
+
+// Whether the batch's signature verifies with its certificate over its digests.
+Result<bool> BatchSignatureValid(const SignedBatch& batch);
+// Keeps the batch in `_sync_batches` (inside the caller's transaction).
+Status KeepSignedBatch(Db& db, const SignedBatch& batch);
 
 // ---- Checkpoints (AUDIT.md, "Checkpoints"): the hub's signature of the chain's head
 // at entry n. Offices keep the ones they receive (witnesses) and check that each new

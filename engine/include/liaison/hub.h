@@ -75,8 +75,11 @@ class Hub {
   Hub& operator=(Hub&&) = delete;
   ~Hub();
 
-  // A session for a connection whose client certificate names `office_id`.
-  std::unique_ptr<HubSession> StartSession(const std::string& office_id);
+  // A session for a connection whose client certificate names `office_id`;
+  // `certificate` is that certificate (DER), which checks the office's signed batches
+  // (empty: the hub does not ask for signatures).
+  std::unique_ptr<HubSession> StartSession(const std::string& office_id,
+                                           const std::string& certificate = {});
 
   Replica& replica();
   const HubOptions& options() const;
@@ -119,6 +122,9 @@ struct OfficeSyncOptions {
   // keeps it in `_sync_witness`; a hub whose chain does not extend it, or that stops
   // signing checkpoints, ends the round before anything is pushed or pulled.
   std::string hub_certificate;
+  // The office's key and certificate (its TLS ones). With one, the office signs every
+  // batch it pushes (kCapSignedPush, AUDIT.md "Signed batches").
+  std::shared_ptr<const Signer> signer;
 };
 
 // Progress of a round, for a terminal display.

@@ -145,6 +145,8 @@ Result<bool> SignatureIsValid(std::string_view certificate_der, std::string_view
 Result<std::string> CertificateDerFromPem(std::string_view pem, const std::string& what);
 // The certificate's subject common name (an office id, or the hub's name).
 Result<std::string> CertificateSubject(std::string_view certificate_der);
+// The certificate's serial number in lower-case hex ("03").
+Result<std::string> CertificateSerial(std::string_view certificate_der);
 // Whether the DER certificate names `ca_der` as its issuer and carries its signature
 // (no check of dates or revocation: an auditor reads old logs).
 Result<bool> CertificateIssuedBy(std::string_view certificate_der, std::string_view ca_der);

@@ -59,6 +59,7 @@ enum class Type : std::uint8_t {
   kRefusal = 0x03,
   kPushBatch = 0x10,
   kPushAck = 0x11,
+  kSignedPushBatch = 0x12,
   kPullRequest = 0x20,
   kPullBatch = 0x21,
   kVerify = 0x30,
@@ -73,6 +74,9 @@ inline constexpr std::uint64_t kCapReseed = 1u << 0;  // full pull of the scope 
 // WitnessRequest and Witness: the hub's signed checkpoint of its audit chain, and the
 // links that show it extends the one the office saw last (engine/audit/AUDIT.md).
 inline constexpr std::uint64_t kCapWitness = 1u << 1;
+// SignedPushBatch instead of PushBatch: the office signs each batch with the key of
+// its certificate, and the hub keeps the signature (engine/audit/AUDIT.md).
+inline constexpr std::uint64_t kCapSignedPush = 1u << 2;
 
 // A position in the hub's master log: its own change log and its relay log. The hub
 // sequence is own + received: the number of changes the master log held there.
@@ -134,6 +138,15 @@ struct PushBatch {
   std::uint64_t batch = 0;  // counts from 1 within the connection
   std::vector<Change> changes;
   bool operator==(const PushBatch&) const = default;
+};
+
+// A PushBatch with the office's signature of it (AUDIT.md, "Signed batches"): DER
+// ECDSA by the key of the office's TLS certificate over BatchMessage (audit.h).
+struct SignedPushBatch {
+  std::uint64_t batch = 0;
+  std::vector<Change> changes;  // at least one
+  std::string signature;        // at most kMaxSignatureBytes
+  bool operator==(const SignedPushBatch&) const = default;
 };
 
 // A change the hub kept in quarantine instead of merging.
@@ -208,7 +221,7 @@ struct Witness {
 };
 
 using Message = std::variant<Hello, Welcome, Refusal, PushBatch, PushAck, PullRequest, PullBatch,
-                             Verify, Verdict, Bye, WitnessRequest, Witness>;
+                             Verify, Verdict, Bye, WitnessRequest, Witness, SignedPushBatch>;
 
 Type TypeOf(const Message& message);
 const char* TypeName(Type type);
