@@ -2,6 +2,7 @@
 // liaison audit verify LOG-or-DB
 // liaison audit replay LOG-or-DB --until TIME --out F
 // liaison audit history LOG-or-DB TABLE KEY [--json]
+// liaison audit witness LOG-or-DB --office OFFICE.db
 //
 // The auditor's tools (engine/audit/AUDIT.md), on the hub's master copy or on a log
 // exported from it. `export` writes the verified chain, the hub's signed checkpoints
@@ -9,7 +10,8 @@
 // a database) and every checkpoint: exit 0 when all hold, 1 naming the first bad
 // entry. `replay` rebuilds the data as of a moment into a new file; `history` lists
 // every change of one row with the values before and after it. Both verify the chain
-// on the way and refuse a broken one.
+// on the way and refuse a broken one. `witness` holds the checkpoints an office kept
+// against the chain as it is now.
 #include <cstdio>
 #include <ctime>
 #include <fstream>
@@ -240,6 +242,46 @@ void RegisterAudit(CLI::App& app) {
       std::cout << report.own_unchained
                 << " edits of the master copy are not chained yet (they will be at the next "
                    "sync or hub start)\n";
+    }
+  });
+
+  auto* witness = audit->add_subcommand(
+      "witness", "Hold the checkpoints an office kept against the hub's chain as it is now");
+  auto witness_log = std::make_shared<std::string>();
+  auto witness_office = std::make_shared<std::string>();
+  witness->add_option("log", *witness_log, "An exported log, or the hub's master copy")->required();
+  witness->add_option("--office", *witness_office, "The office's replica")->required();
+  witness->footer(
+      "Exit status: 0 when every checkpoint the office kept matches the chain, 1 when one "
+      "does not (the hub's history was rewritten after the office saw it) or the chain is "
+      "broken.\nExample: liaison audit witness city.log --office town-a.db");
+  witness->callback([=] {
+    auto opened = OpenChain(*witness_log);
+    const std::string hub_id = opened->file ? opened->file->hub_replica_id()
+                                            : opened->replica->info().replica_id.value();
+    Replica office = OpenReplica(*witness_office);
+    WitnessReport report = Check(CompareWitness(opened->source, hub_id, office));
+    if (report.findings.empty()) {
+      std::cout << *witness_office << " kept no checkpoint of this hub's chain\n";
+    }
+    for (const WitnessFinding& f : report.findings) {
+      std::cout << "entry " << f.checkpoint.n << "  signed " << FormatMs(f.checkpoint.signed_ms)
+                << "  seen " << FormatMs(f.seen_ms) << "  head "
+                << HexBytes(f.checkpoint.head).substr(0, 16) << "…  ";
+      if (!f.extended) {
+        std::cout << "did not extend the one kept before it: the office refused that sync\n";
+      } else if (f.matches) {
+        std::cout << "matches the chain\n";
+      } else {
+        std::cout << "DOES NOT match the chain: the history the office saw was rewritten\n";
+      }
+    }
+    if (!report.chain.ok()) {
+      std::cout << "the chain itself is broken at entry " << report.chain.bad_entry << ": "
+                << report.chain.problem << "\n";
+    }
+    if (!report.ok()) {
+      Fail("the hub's chain does not hold what " + *witness_office + " saw of it");
     }
   });
 

@@ -148,6 +148,27 @@ TEST_F(Witness, AHubThatRewroteHistoryTheOfficeSawIsCaughtAtTheNextSync) {
   EXPECT_FALSE(Sync(a, "town-a").status.ok());
 }
 
+TEST_F(Witness, AnAuditorFindsARewriteFromTheCheckpointsAnOfficeKept) {
+  Replica& a = AddOffice("town-a");
+  AddActivities(a, "town-a", 0, 3);
+  ASSERT_OK(Sync(a, "town-a").status);
+  ASSERT_OK(Sync(a, "town-a").status);  // kept: entries 0 and 3
+  const std::string hub_id = master().info().replica_id.value();
+  WitnessReport honest = Must(CompareWitness(SourceOf(master()), hub_id, a));
+  EXPECT_TRUE(honest.ok());
+  ASSERT_EQ(honest.findings.size(), 2u);
+  EXPECT_TRUE(honest.findings[1].matches);
+  // No office syncs after the rewrite: only the auditor can find it.
+  RewriteHistory("UPDATE _sync_received SET vals = replace(vals, 'Study 0', 'Nothing') "
+                 "WHERE pk = 'town-a-0'");
+  WitnessReport rewritten = Must(CompareWitness(SourceOf(master()), hub_id, a));
+  EXPECT_FALSE(rewritten.ok());
+  EXPECT_TRUE(rewritten.chain.ok()) << "the rebuilt chain holds together";
+  ASSERT_EQ(rewritten.findings.size(), 2u);
+  EXPECT_TRUE(rewritten.findings[0].matches);  // entry 0: nothing to rewrite
+  EXPECT_FALSE(rewritten.findings[1].matches);
+}
+
 TEST_F(Witness, AHubThatCutTheTailOfItsHistoryIsCaught) {
   Replica& a = AddOffice("town-a");
   AddActivities(a, "town-a", 0, 4);

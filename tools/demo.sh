@@ -330,9 +330,12 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 hub_addr=$(sed -n 's/^listening on //p' forged.out)
-show audit verify forged.db
-step "the chain holds together, but Qingshan Town kept the hub's signed checkpoint:"
+step "the rebuilt chain holds together, but Qingshan Town signed what it pushed:"
+show audit verify forged.db || true
+step "and Qingshan Town kept the hub's signed checkpoint: its next sync refuses the forged hub"
 sync_office town-a || true
+step "an auditor holds what Qingshan Town kept against the forged chain:"
+show audit witness forged.db --office town-a.db || true
 kill -TERM "$hub_pid"
 wait "$hub_pid" || true
 trap - EXIT

@@ -269,7 +269,7 @@ Result<ChainReport> WalkChain(Replica& hub, const EntryVisitor& visit) {
         return bad(n, "change " + std::to_string(n) + " is not where the chain put it: a change "
                           "was inserted, removed or moved before it");
       }
-      ChainEntry entry{n, rows.Int(1), rows.Text(2), &**c, {}};
+      ChainEntry entry{n, rows.Int(1), rows.Text(2), &**c, {}, {}};
       LIAISON_ASSIGN_OR_RETURN(std::string bytes,
                                EncodeAuditEntry(n, entry.accepted_ms, entry.office, *entry.change));
       std::string next = ChainStep(head, bytes);
@@ -279,6 +279,7 @@ Result<ChainReport> WalkChain(Replica& hub, const EntryVisitor& visit) {
                           "), its time or its office was altered");
       }
       head = std::move(next);
+      entry.head = head;
       LIAISON_ASSIGN_OR_RETURN(std::string problem, check_checkpoints(n, head));
       if (!problem.empty()) return bad(n, problem);
       LIAISON_ASSIGN_OR_RETURN(

@@ -1,5 +1,6 @@
 // Signed checkpoints of the audit chain and the links that prove one extends another
 // (liaison/audit.h, engine/audit/AUDIT.md "Checkpoints").
+#include <map>
 #include <optional>
 
 #include "liaison/audit.h"
@@ -107,6 +108,53 @@ Result<bool> CheckpointSignatureValid(const Checkpoint& checkpoint) {
   return SignatureIsValid(checkpoint.certificate,
                           CheckpointMessage(checkpoint.n, checkpoint.head, checkpoint.signed_ms),
                           checkpoint.signature);
+}
+
+bool WitnessReport::ok() const {
+  if (!chain.ok()) return false;
+  for (const WitnessFinding& f : findings) {
+    if (!f.matches || !f.extended) return false;
+  }
+  return true;
+}
+
+Result<WitnessReport> CompareWitness(const ChainSource& source, const std::string& hub_replica_id,
+                                     Replica& office) {
+  WitnessReport report;
+  LIAISON_ASSIGN_OR_RETURN(
+      bool kept, office.db().QueryInt(
+                     "SELECT count(*) FROM sqlite_schema WHERE name = '_sync_witness'"));
+  if (!kept) return report;
+  LIAISON_ASSIGN_OR_RETURN(
+      Stmt rows, office.db().Prepare("SELECT n, head, signed_ms, signature, certificate, "
+                                     "seen_ms, extends FROM _sync_witness WHERE hub_replica_id = "
+                                     "? ORDER BY n, seen_ms"));
+  rows.Bind(1, std::string_view(hub_replica_id));
+  std::multimap<std::int64_t, std::size_t> by_n;
+  for (;;) {
+    LIAISON_ASSIGN_OR_RETURN(bool row, rows.Step());
+    if (!row) break;
+    WitnessFinding f;
+    f.checkpoint = Checkpoint{rows.Int(0), rows.Blob(1), rows.Int(2), rows.Blob(3), rows.Blob(4)};
+    f.seen_ms = rows.Int(5);
+    f.extended = rows.Int(6) == 1;
+    by_n.emplace(f.checkpoint.n, report.findings.size());
+    report.findings.push_back(std::move(f));
+  }
+  auto match = [&](std::int64_t n, std::string_view head) {
+    auto [first, last] = by_n.equal_range(n);
+    for (auto it = first; it != last; ++it) {
+      WitnessFinding& f = report.findings[it->second];
+      Result<bool> valid = CheckpointSignatureValid(f.checkpoint);
+      f.matches = f.checkpoint.head == head && valid.ok() && *valid;
+    }
+  };
+  match(0, GenesisHead());
+  LIAISON_ASSIGN_OR_RETURN(report.chain, source.walk([&](const ChainEntry& e) -> Status {
+    match(e.n, e.head);
+    return Status::Ok();
+  }));
+  return report;
 }
 
 }  // namespace liaison

@@ -395,7 +395,7 @@ Result<ChainReport> WalkFile(const std::string& path, const EntryVisitor& visit)
     LIAISON_ASSIGN_OR_RETURN(std::string problem, check_checkpoints(n));
     if (!problem.empty()) return bad(n, problem);
     ChainEntry ce{n, static_cast<std::int64_t>(entry->accepted_ms), entry->office, &entry->change,
-                  {}};
+                  {}, head};
     LIAISON_ASSIGN_OR_RETURN(problem,
                              batches.Check(n, entry->office, entry->change, ce.signed_by, report));
     if (!problem.empty()) return bad(n, problem);

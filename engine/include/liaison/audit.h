@@ -53,6 +53,7 @@ struct ChainEntry {
   std::string office;
   const Change* change = nullptr;  // valid during the call only
   std::string signed_by;  // the signing certificate ("CN, serial 0x..."); empty: unsigned
+  std::string_view head;  // head(n), 32 bytes; valid during the call only
 };
 using EntryVisitor = std::function<Status(const ChainEntry&)>;
 
@@ -206,5 +207,23 @@ Result<std::string> ChainLinks(Replica& hub, std::int64_t from, std::int64_t cou
 
 // Whether the checkpoint's signature is its certificate's key's signature of it.
 Result<bool> CheckpointSignatureValid(const Checkpoint& checkpoint);
+
+// One checkpoint an office kept from the hub (`_sync_witness`), held against the
+// hub's chain as it is now (`liaison audit witness`).
+struct WitnessFinding {
+  Checkpoint checkpoint;
+  std::int64_t seen_ms = 0;
+  bool extended = true;  // the office found it extended the one it kept before
+  bool matches = false;  // the chain (verified) has this head at its n
+};
+struct WitnessReport {
+  std::vector<WitnessFinding> findings;  // by n
+  ChainReport chain;
+  bool ok() const;  // the chain holds, and every kept checkpoint matches and extended
+};
+// Compares what the office replica `office` kept from this hub with the chain of
+// `source` (which must be that hub's: its replica id is checked).
+Result<WitnessReport> CompareWitness(const ChainSource& source, const std::string& hub_replica_id,
+                                     Replica& office);
 
 }  // namespace liaison
