@@ -1,8 +1,7 @@
 // Signed batches (liaison/audit.h, engine/audit/AUDIT.md "Signed batches").
 #include "audit/batches.h"
 
-#include <openssl/evp.h>
-
+#include "audit/hashing.h"
 #include "liaison/pki.h"
 #include "protocol/codec.h"
 
@@ -12,32 +11,21 @@ namespace {
 constexpr std::string_view kBatchDomain = "liaison batch 1";
 constexpr std::size_t kDigest = 32;
 
-std::string Sha256Of(std::string_view bytes) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(bytes.data(), bytes.size(), md, &len, EVP_sha256(), nullptr);
-  return std::string(reinterpret_cast<const char*>(md), len);
-}
-
-void PutLe64(std::string& out, std::uint64_t v) {
-  for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
-}
-
 }  // namespace
 
 Result<std::string> ChangeDigest(const Change& change) {
   LIAISON_ASSIGN_OR_RETURN(std::string bytes, protocol_internal::EncodeArchive(change));
-  return Sha256Of(bytes);
+  return audit_internal::Sha256(bytes);
 }
 
 std::string BatchMessage(std::string_view origin, std::int64_t first_seq, std::int64_t last_seq,
                          std::string_view digests) {
   std::string out(kBatchDomain);
-  PutLe64(out, origin.size());
+  audit_internal::PutLe64(out, origin.size());
   out.append(origin);
-  PutLe64(out, static_cast<std::uint64_t>(first_seq));
-  PutLe64(out, static_cast<std::uint64_t>(last_seq));
-  out += Sha256Of(digests);
+  audit_internal::PutLe64(out, static_cast<std::uint64_t>(first_seq));
+  audit_internal::PutLe64(out, static_cast<std::uint64_t>(last_seq));
+  out += audit_internal::Sha256(digests);
   return out;
 }
 

@@ -1,10 +1,9 @@
 // The audit chain (liaison/audit.h, engine/audit/AUDIT.md).
-#include <openssl/evp.h>
-
 #include <chrono>
 #include <map>
 
 #include "audit/batches.h"
+#include "audit/hashing.h"
 #include "hub/hub_tables.h"
 #include "liaison/audit.h"
 #include "liaison/hlc.h"
@@ -14,6 +13,7 @@
 namespace liaison {
 namespace {
 
+using audit_internal::Sha256;
 using protocol_internal::EncodeArchive;
 using protocol_internal::Out;
 using protocol_internal::SaveStr;
@@ -30,18 +30,6 @@ void save(Out& ar, const EntryFields& e) {
   ar(e.n, e.accepted_ms);
   SaveStr(ar, *e.office);
   ar(*e.change);
-}
-
-std::string Sha256(std::string_view a, std::string_view b) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
-  EVP_DigestUpdate(ctx, a.data(), a.size());
-  EVP_DigestUpdate(ctx, b.data(), b.size());
-  EVP_DigestFinal_ex(ctx, md, &len);
-  EVP_MD_CTX_free(ctx);
-  return std::string(reinterpret_cast<const char*>(md), len);
 }
 
 std::string Hex(std::string_view bytes) {

@@ -3,6 +3,7 @@
 #include <map>
 #include <optional>
 
+#include "audit/hashing.h"
 #include "liaison/audit.h"
 #include "liaison/hlc.h"
 #include "liaison/merger.h"
@@ -12,10 +13,7 @@ namespace liaison {
 namespace {
 
 constexpr std::string_view kCheckpointDomain = "liaison checkpoint 1";
-
-void PutLe64(std::string& out, std::uint64_t v) {
-  for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
-}
+using audit_internal::PutLe64;
 
 }  // namespace
 

@@ -1,7 +1,5 @@
 // The exported log (liaison/audit.h, engine/audit/AUDIT.md "The exported log"):
 // written from a verified chain, read back and checked record by record.
-#include <openssl/evp.h>
-
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -10,6 +8,7 @@
 #include <optional>
 
 #include "audit/batches.h"
+#include "audit/hashing.h"
 #include "liaison/audit.h"
 #include "liaison/hlc.h"
 #include "liaison/pki.h"
@@ -127,23 +126,6 @@ void load(In& ar, Trailer& t) {
   LoadFixed(ar, t.entries, "entries");
 }
 
-class Sha256 {
- public:
-  Sha256() : ctx_(EVP_MD_CTX_new(), EVP_MD_CTX_free) {
-    EVP_DigestInit_ex(ctx_.get(), EVP_sha256(), nullptr);
-  }
-  void Update(std::string_view bytes) { EVP_DigestUpdate(ctx_.get(), bytes.data(), bytes.size()); }
-  std::string Final() {
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    EVP_DigestFinal_ex(ctx_.get(), md, &len);
-    return std::string(reinterpret_cast<const char*>(md), len);
-  }
-
- private:
-  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx_;
-};
-
 std::string RecordHead(Kind kind, std::size_t length) {
   std::string out(1, static_cast<char>(kind));
   for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((length >> (8 * i)) & 0xFF));
@@ -179,7 +161,7 @@ class LogWriter {
     bytes_ += bytes.size();
   }
   std::ofstream& out_;
-  Sha256 hash_;
+  audit_internal::Sha256Stream hash_;
   std::uint64_t records_ = 0, bytes_ = 0;
 };
 
@@ -252,7 +234,7 @@ class LogReader {
     return static_cast<std::size_t>(in_.gcount()) == bytes.size();
   }
   std::ifstream& in_;
-  Sha256 hash_;
+  audit_internal::Sha256Stream hash_;
 };
 
 std::string EntryRecordName(const Entry& e) { return e.change.table + " " + e.change.pk; }
