@@ -229,7 +229,7 @@ TEST_F(Witness, AuditVerifyChecksEverySignedCheckpoint) {
        "UPDATE _sync_checkpoints SET signature = CAST(substr(signature, 1, 20) || CASE WHEN "
        "substr(signature, 21, 1) = x'00' THEN x'01' ELSE x'00' END || substr(signature, 22) AS "
        "BLOB) WHERE n = 4",
-       "the checkpoint at entry 4 carries a signature that does not verify"},
+       "the checkpoint signed at entry 4 carries a signature that does not verify"},
       {"a head replaced", "UPDATE _sync_checkpoints SET head = zeroblob(32) WHERE n = 4",
        "the checkpoint signed at entry 4 names another head"},
       // Without the checkpoint, removing the log's last change with its chain entry

@@ -92,16 +92,23 @@ step "recorded 4 offices, 4 criteria for 2026, 3 city deputies, 1 group, 1 activ
 
 # ------------------------------------------------------------------------ the hub daemon
 section "The hub daemon (liaison hub serve) on 127.0.0.1"
+# Starts `liaison hub serve` on DB in the background, its output in NAME.out and
+# NAME.log; sets hub_pid and hub_addr once it listens (waits at most 10 s).
+start_hub() {
+  local db=$1 name=$2
+  "$liaison" hub serve --db "$db" --listen 127.0.0.1:0 --pki pki >"$name.out" 2>"$name.log" &
+  hub_pid=$!
+  trap 'kill "$hub_pid" 2>/dev/null || true' EXIT
+  for _ in $(seq 100); do
+    grep -q '^listening on ' "$name.out" 2>/dev/null && break
+    sleep 0.1
+  done
+  hub_addr=$(sed -n 's/^listening on //p' "$name.out")
+  [[ -n $hub_addr ]] || { echo "the hub did not start:" >&2; cat "$name.log" >&2; exit 1; }
+}
+
 printf '$ liaison hub serve --db city.db --listen 127.0.0.1:0 --pki pki &\n'
-"$liaison" hub serve --db city.db --listen 127.0.0.1:0 --pki pki >hub.out 2>hub.log &
-hub_pid=$!
-trap 'kill "$hub_pid" 2>/dev/null || true' EXIT
-for _ in $(seq 100); do
-  grep -q '^listening on ' hub.out 2>/dev/null && break
-  sleep 0.1
-done
-hub_addr=$(sed -n 's/^listening on //p' hub.out)
-[[ -n $hub_addr ]] || { echo "the hub did not start:" >&2; cat hub.log >&2; exit 1; }
+start_hub city.db hub
 cat hub.out
 
 # One sync round of an office with the hub, echoed like `show`.
@@ -322,14 +329,7 @@ show audit verify tampered.db || true
 step "the hub's operators make the same edit, rebuild the whole chain over it and serve it:"
 cp city.db forged.db
 sqlite3 forged.db "UPDATE _sync_received SET vals = replace(vals, '\"name\":\"', '\"name\":\"X') WHERE tbl = 'voters' AND pos = (SELECT min(pos) FROM _sync_received WHERE tbl = 'voters'); DELETE FROM _sync_audit; DELETE FROM _sync_checkpoints"
-"$liaison" hub serve --db forged.db --listen 127.0.0.1:0 --pki pki >forged.out 2>forged.log &
-hub_pid=$!
-trap 'kill "$hub_pid" 2>/dev/null || true' EXIT
-for _ in $(seq 100); do
-  grep -q '^listening on ' forged.out 2>/dev/null && break
-  sleep 0.1
-done
-hub_addr=$(sed -n 's/^listening on //p' forged.out)
+start_hub forged.db forged
 step "the rebuilt chain holds together, but Qingshan Town signed what it pushed:"
 show audit verify forged.db || true
 step "and Qingshan Town kept the hub's signed checkpoint: its next sync refuses the forged hub"

@@ -17,7 +17,7 @@ fi
 tools/setup.sh
 # A unity build compiles each target's .cc files in batches of 8 as one translation
 # unit: the CLI11, Asio, gtest and RapidCheck code they all use is compiled once per
-# batch instead of once per file, which takes the build's CPU time to less than half.
+# batch instead of once per file.
 cmake -S . -B "$dir" -G Ninja -DLIAISON_SANITIZE="$sanitize" -DCMAKE_UNITY_BUILD=ON >/dev/null
 if [[ $sanitize == ON ]]; then
   ninja -C "$dir" -j2 liaison liaison_tests  # the benchmarks are not run here

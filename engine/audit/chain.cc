@@ -198,43 +198,11 @@ Result<ChainReport> WalkChain(Replica& hub, const EntryVisitor& visit) {
   LIAISON_ASSIGN_OR_RETURN(std::vector<SignedBatch> signed_batches,
                            audit_internal::LoadSignedBatches(db));
   audit_internal::BatchChecker batches(hub.info().replica_id.value(), std::move(signed_batches));
-  // The signed checkpoints, by n: each must sign the head the chain has there.
-  std::multimap<std::int64_t, Checkpoint> checkpoints;
-  LIAISON_ASSIGN_OR_RETURN(
-      bool has_checkpoints,
-      db.QueryInt("SELECT count(*) FROM sqlite_schema WHERE name = '_sync_checkpoints'"));
-  if (has_checkpoints) {
-    LIAISON_ASSIGN_OR_RETURN(
-        Stmt rows, db.Prepare("SELECT n, head, signed_ms, signature, certificate FROM "
-                              "_sync_checkpoints ORDER BY n"));
-    for (;;) {
-      LIAISON_ASSIGN_OR_RETURN(bool row, rows.Step());
-      if (!row) break;
-      checkpoints.emplace(rows.Int(0), Checkpoint{rows.Int(0), rows.Blob(1), rows.Int(2),
-                                                  rows.Blob(3), rows.Blob(4)});
-    }
-  }
-  // The first problem with a checkpoint at n, given the chain's head there.
-  auto check_checkpoints = [&](std::int64_t n, const std::string& at) -> Result<std::string> {
-    auto [first, last] = checkpoints.equal_range(n);
-    for (auto it = first; it != last; ++it) {
-      const Checkpoint& cp = it->second;
-      if (cp.head != at) {
-        return "the checkpoint signed at entry " + std::to_string(n) + " names another head: " +
-               "the chain up to it was rewritten";
-      }
-      Result<bool> valid = CheckpointSignatureValid(cp);
-      if (!valid.ok() || !*valid) {
-        return "the checkpoint at entry " + std::to_string(n) + " carries a signature that does " +
-               "not verify" + (valid.ok() ? std::string() : ": " + valid.status().message());
-      }
-      ++report.checkpoints;
-    }
-    return std::string();
-  };
-  {
-    LIAISON_ASSIGN_OR_RETURN(std::string problem, check_checkpoints(0, head));
-    if (!problem.empty()) return bad(0, problem);
+  LIAISON_ASSIGN_OR_RETURN(std::vector<Checkpoint> signed_checkpoints,
+                           audit_internal::LoadCheckpoints(db));
+  const audit_internal::CheckpointChecker checkpoints(std::move(signed_checkpoints));
+  if (std::string problem = checkpoints.Check(0, head, report); !problem.empty()) {
+    return bad(0, problem);
   }
   if (has_table) {
     LIAISON_ASSIGN_OR_RETURN(
@@ -257,7 +225,7 @@ Result<ChainReport> WalkChain(Replica& hub, const EntryVisitor& visit) {
         return bad(n, "change " + std::to_string(n) + " is not where the chain put it: a change "
                           "was inserted, removed or moved before it");
       }
-      ChainEntry entry{n, rows.Int(1), rows.Text(2), &**c, {}, {}};
+      ChainEntry entry{n, rows.Int(1), rows.Text(2), &**c, {}, {}, {}};
       LIAISON_ASSIGN_OR_RETURN(std::string bytes,
                                EncodeAuditEntry(n, entry.accepted_ms, entry.office, *entry.change));
       std::string next = ChainStep(head, bytes);
@@ -268,20 +236,18 @@ Result<ChainReport> WalkChain(Replica& hub, const EntryVisitor& visit) {
       }
       head = std::move(next);
       entry.head = head;
-      LIAISON_ASSIGN_OR_RETURN(std::string problem, check_checkpoints(n, head));
+      entry.bytes = bytes;
+      std::string problem = checkpoints.Check(n, head, report);
       if (!problem.empty()) return bad(n, problem);
       LIAISON_ASSIGN_OR_RETURN(
-          problem, batches.Check(n, entry.office, *entry.change, entry.signed_by, report));
+          problem, batches.Check(n, entry.office, *entry.change, bytes, entry.signed_by, report));
       if (!problem.empty()) return bad(n, problem);
       report.entries = n;
       if (visit) LIAISON_RETURN_IF_ERROR(visit(entry));
     }
   }
-  if (!checkpoints.empty() && checkpoints.rbegin()->first > report.entries) {
-    const std::int64_t n = checkpoints.rbegin()->first;
-    return bad(report.entries + 1, "a checkpoint was signed at entry " + std::to_string(n) +
-                                       " but the chain ends at " + std::to_string(report.entries) +
-                                       ": its tail was removed");
+  if (std::string problem = checkpoints.AfterEnd(report.entries); !problem.empty()) {
+    return bad(report.entries + 1, problem);
   }
   report.head = Hex(head);
   for (;;) {

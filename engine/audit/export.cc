@@ -33,9 +33,9 @@ constexpr const char* kUnit = "record";
 enum class Kind : std::uint8_t {
   kHeader = 0x01,
   kCaCertificate = 0x02,
+  kEntry = 0x10,
   kCheckpoint = 0x20,
   kBatch = 0x30,
-  kEntry = 0x10,
   kTrailer = 0x7f,
 };
 
@@ -259,7 +259,7 @@ void NextRecord(LogReader& reader, std::optional<LogReader::Record>& record, boo
   }
 }
 
-Result<Opened> ReadHead(LogReader& reader, std::ifstream& in, const std::string& path,
+Result<Opened> ReadHead(LogReader& reader, const std::string& path,
                         std::optional<LogReader::Record>& pending) {
   if (!reader.ReadMagic()) return Status::Corruption(path + " is not an exported audit log");
   bool cut = false;
@@ -276,7 +276,6 @@ Result<Opened> ReadHead(LogReader& reader, std::ifstream& in, const std::string&
     opened.ca_der = std::move(pending->payload);
     NextRecord(reader, pending, cut, opened.unreadable);
   }
-  (void)in;
   return opened;
 }
 
@@ -285,7 +284,7 @@ Result<ChainReport> WalkFile(const std::string& path, const EntryVisitor& visit)
   if (!in) return Status::IoError("cannot open " + path);
   LogReader reader(in);
   std::optional<LogReader::Record> record;
-  LIAISON_ASSIGN_OR_RETURN(Opened opened, ReadHead(reader, in, path, record));
+  LIAISON_ASSIGN_OR_RETURN(Opened opened, ReadHead(reader, path, record));
   ChainReport report;
   auto bad = [&](std::int64_t n, std::string problem) {
     report.bad_entry = n;
@@ -295,10 +294,9 @@ Result<ChainReport> WalkFile(const std::string& path, const EntryVisitor& visit)
   std::uint64_t records = opened.ca_der.empty() ? 1 : 2;
   bool cut = false;
   std::string unreadable = opened.unreadable;
-  auto next = [&]() -> Status {
+  auto next = [&] {
     ++records;
     NextRecord(reader, record, cut, unreadable);
-    return Status::Ok();
   };
   auto ended = [&]() {
     const std::string after = " after entry " + std::to_string(report.entries);
@@ -308,50 +306,27 @@ Result<ChainReport> WalkFile(const std::string& path, const EntryVisitor& visit)
                    : "the log ends" + after + " without its closing record: its tail was cut");
   };
   // Checkpoints come first, so that each is checked when the walk reaches its entry.
-  std::multimap<std::int64_t, Checkpoint> checkpoints;
+  std::vector<Checkpoint> signed_checkpoints;
   if (!record) return ended();
   while (record && record->kind == Kind::kCheckpoint) {
     Result<CheckpointRecord> cp = DecodeArchive<CheckpointRecord>(record->payload, kUnit);
     if (!cp.ok()) return bad(0, "a checkpoint record cannot be read: " + cp.status().message());
-    checkpoints.emplace(cp->cp.n, std::move(cp->cp));
-    LIAISON_RETURN_IF_ERROR(next());
+    signed_checkpoints.push_back(std::move(cp->cp));
+    next();
   }
+  const audit_internal::CheckpointChecker checkpoints(std::move(signed_checkpoints),
+                                                      opened.ca_der);
   std::vector<SignedBatch> signed_batches;
   while (record && record->kind == Kind::kBatch) {
     Result<BatchRecord> b = DecodeArchive<BatchRecord>(record->payload, kUnit);
     if (!b.ok()) return bad(0, "a signed batch record cannot be read: " + b.status().message());
     signed_batches.push_back(std::move(b->b));
-    LIAISON_RETURN_IF_ERROR(next());
+    next();
   }
   audit_internal::BatchChecker batches(opened.header.hub_replica_id, std::move(signed_batches));
   std::string head = GenesisHead();
-  auto check_checkpoints = [&](std::int64_t n) -> Result<std::string> {
-    auto [first, last] = checkpoints.equal_range(n);
-    for (auto it = first; it != last; ++it) {
-      const Checkpoint& cp = it->second;
-      if (cp.head != head) {
-        return "the checkpoint signed at entry " + std::to_string(n) +
-               " names another head: the chain up to it was rewritten";
-      }
-      Result<bool> valid = CheckpointSignatureValid(cp);
-      if (!valid.ok() || !*valid) {
-        return "the checkpoint at entry " + std::to_string(n) +
-               " carries a signature that does not verify";
-      }
-      if (!opened.ca_der.empty()) {
-        Result<bool> issued = CertificateIssuedBy(cp.certificate, opened.ca_der);
-        if (!issued.ok() || !*issued) {
-          return "the checkpoint at entry " + std::to_string(n) +
-                 " is signed by a certificate the log's CA did not issue";
-        }
-      }
-      ++report.checkpoints;
-    }
-    return std::string();
-  };
-  {
-    LIAISON_ASSIGN_OR_RETURN(std::string problem, check_checkpoints(0));
-    if (!problem.empty()) return bad(0, problem);
+  if (std::string problem = checkpoints.Check(0, head, report); !problem.empty()) {
+    return bad(0, problem);
   }
   for (;;) {
     if (!record) return ended();
@@ -374,26 +349,24 @@ Result<ChainReport> WalkFile(const std::string& path, const EntryVisitor& visit)
                         EntryRecordName(*entry) + "), its time or its office was altered");
     }
     head = std::move(next_head);
-    LIAISON_ASSIGN_OR_RETURN(std::string problem, check_checkpoints(n));
+    std::string problem = checkpoints.Check(n, head, report);
     if (!problem.empty()) return bad(n, problem);
     ChainEntry ce{n, static_cast<std::int64_t>(entry->accepted_ms), entry->office, &entry->change,
-                  {}, head};
+                  {}, head, bytes};
     LIAISON_ASSIGN_OR_RETURN(problem,
-                             batches.Check(n, entry->office, entry->change, ce.signed_by, report));
+                             batches.Check(n, entry->office, entry->change, bytes, ce.signed_by,
+                                           report));
     if (!problem.empty()) return bad(n, problem);
     report.entries = n;
     if (visit) LIAISON_RETURN_IF_ERROR(visit(ce));
-    LIAISON_RETURN_IF_ERROR(next());
+    next();
   }
   if (record->kind != Kind::kTrailer || record->payload.size() < kHead) {
     return bad(report.entries + 1, "an unexpected record follows entry " +
                                        std::to_string(report.entries));
   }
-  if (!checkpoints.empty() && checkpoints.rbegin()->first > report.entries) {
-    return bad(report.entries + 1, "a checkpoint was signed at entry " +
-                                       std::to_string(checkpoints.rbegin()->first) +
-                                       " but the log ends at " + std::to_string(report.entries) +
-                                       ": its tail was removed");
+  if (std::string problem = checkpoints.AfterEnd(report.entries); !problem.empty()) {
+    return bad(report.entries + 1, problem);
   }
   const std::string_view payload = record->payload;
   Result<Trailer> trailer = DecodeArchive<Trailer>(payload.substr(0, payload.size() - kHead), kUnit);
@@ -429,22 +402,12 @@ Result<LogExportStats> ExportChain(Replica& hub, const std::string& out, std::st
     LIAISON_ASSIGN_OR_RETURN(std::string header_bytes, EncodeArchive(header));
     writer.Record(Kind::kHeader, header_bytes);
     if (!ca_der.empty()) writer.Record(Kind::kCaCertificate, ca_der);
-    LIAISON_ASSIGN_OR_RETURN(
-        bool has_checkpoints,
-        hub.db().QueryInt("SELECT count(*) FROM sqlite_schema WHERE name = '_sync_checkpoints'"));
-    if (has_checkpoints) {
-      LIAISON_ASSIGN_OR_RETURN(
-          Stmt rows, hub.db().Prepare("SELECT n, head, signed_ms, signature, certificate FROM "
-                                      "_sync_checkpoints ORDER BY n, signed_ms"));
-      for (;;) {
-        LIAISON_ASSIGN_OR_RETURN(bool row, rows.Step());
-        if (!row) break;
-        CheckpointRecord r{Checkpoint{rows.Int(0), rows.Blob(1), rows.Int(2), rows.Blob(3),
-                                      rows.Blob(4)}};
-        LIAISON_ASSIGN_OR_RETURN(std::string bytes, EncodeArchive(r));
-        writer.Record(Kind::kCheckpoint, bytes);
-        ++stats.checkpoints;
-      }
+    LIAISON_ASSIGN_OR_RETURN(std::vector<Checkpoint> checkpoints,
+                             audit_internal::LoadCheckpoints(hub.db()));
+    for (Checkpoint& cp : checkpoints) {
+      LIAISON_ASSIGN_OR_RETURN(std::string bytes, EncodeArchive(CheckpointRecord{std::move(cp)}));
+      writer.Record(Kind::kCheckpoint, bytes);
+      ++stats.checkpoints;
     }
     LIAISON_ASSIGN_OR_RETURN(std::vector<SignedBatch> signed_batches,
                              audit_internal::LoadSignedBatches(hub.db()));
@@ -452,13 +415,9 @@ Result<LogExportStats> ExportChain(Replica& hub, const std::string& out, std::st
       LIAISON_ASSIGN_OR_RETURN(std::string bytes, EncodeArchive(BatchRecord{std::move(b)}));
       writer.Record(Kind::kBatch, bytes);
     }
-    std::string head = GenesisHead();
+    // The walk hands over each entry's bytes and head as it verified them.
     auto write_entry = [&](const ChainEntry& e) -> Status {
-      LIAISON_ASSIGN_OR_RETURN(std::string bytes,
-                               EncodeAuditEntry(e.n, e.accepted_ms, e.office, *e.change));
-      head = ChainStep(head, bytes);
-      bytes += head;
-      writer.Record(Kind::kEntry, bytes);
+      writer.Record(Kind::kEntry, std::string(e.bytes) + std::string(e.head));
       return Status::Ok();
     };
     LIAISON_ASSIGN_OR_RETURN(ChainReport report, WalkChain(hub, write_entry));
@@ -483,7 +442,7 @@ Result<AuditLogFile> AuditLogFile::Open(const std::string& path) {
   if (!in) return Status::IoError("cannot open " + path);
   LogReader reader(in);
   std::optional<LogReader::Record> pending;
-  LIAISON_ASSIGN_OR_RETURN(Opened opened, ReadHead(reader, in, path, pending));
+  LIAISON_ASSIGN_OR_RETURN(Opened opened, ReadHead(reader, path, pending));
   AuditLogFile file;
   file.path_ = path;
   file.hub_replica_id_ = opened.header.hub_replica_id;

@@ -124,8 +124,13 @@ struct HubSession::State {
   }
 
   wire::Message OnHello(const wire::Hello& hello);
-  wire::Message OnPush(const wire::PushBatch& batch, const std::string* signature);
-  Result<wire::Message> Push(const wire::PushBatch& batch, const SignedBatch* signed_batch);
+  // A PushBatch or a SignedPushBatch, without copying its changes.
+  struct Batch {
+    std::uint64_t batch;
+    const std::vector<Change>& changes;
+  };
+  wire::Message OnPush(const Batch& batch, const std::string* signature);
+  Result<wire::Message> Push(const Batch& batch, const SignedBatch* signed_batch);
   Result<std::string> CheckChange(const Change& c, RowScopes& scopes, Merger& merger);
   Result<wire::Message> Pull(const wire::PullRequest& request);
   Result<wire::PullBatch> Collect(const wire::HubCursor& after, std::uint32_t limit,
@@ -164,9 +169,11 @@ std::optional<wire::Message> HubSession::Handle(const wire::Message& message) {
                                              wire::TypeName(wire::TypeOf(message))));
   }
   auto reply = [&]() -> Result<wire::Message> {
-    if (const auto* push = std::get_if<wire::PushBatch>(&message)) return s.OnPush(*push, nullptr);
+    if (const auto* push = std::get_if<wire::PushBatch>(&message)) {
+      return s.OnPush({push->batch, push->changes}, nullptr);
+    }
     if (const auto* push = std::get_if<wire::SignedPushBatch>(&message)) {
-      return s.OnPush(wire::PushBatch{push->batch, push->changes}, &push->signature);
+      return s.OnPush({push->batch, push->changes}, &push->signature);
     }
     if (const auto* pull = std::get_if<wire::PullRequest>(&message)) return s.Pull(*pull);
     if (const auto* verify = std::get_if<wire::Verify>(&message)) return s.OnVerify(*verify);
@@ -239,8 +246,7 @@ wire::Message HubSession::State::OnHello(const wire::Hello& hello) {
   return welcome;
 }
 
-wire::Message HubSession::State::OnPush(const wire::PushBatch& batch,
-                                        const std::string* signature) {
+wire::Message HubSession::State::OnPush(const Batch& batch, const std::string* signature) {
   using RC = wire::RefusalCode;
   if (signed_push && signature == nullptr) {
     return Refuse(RC::kBatch, "batch " + std::to_string(batch.batch) +
@@ -294,7 +300,7 @@ wire::Message HubSession::State::OnPush(const wire::PushBatch& batch,
   return std::move(*out);
 }
 
-Result<wire::Message> HubSession::State::Push(const wire::PushBatch& batch,
+Result<wire::Message> HubSession::State::Push(const Batch& batch,
                                               const SignedBatch* signed_batch) {
   LIAISON_ASSIGN_OR_RETURN(std::int64_t watermark, Watermark());
   if (!batch.changes.empty() && batch.changes.front().seq > watermark + 1) {

@@ -12,6 +12,7 @@
 #include <fstream>
 
 #include "liaison/ids.h"
+#include "pki/x509.h"
 
 namespace liaison::net {
 namespace {
@@ -180,12 +181,8 @@ Status ExpectHubName(SSL* ssl, const std::string& host) {
 std::string PeerCertificateDer(SSL* ssl) {
   X509* peer = SSL_get0_peer_certificate(ssl);
   if (peer == nullptr) return {};
-  unsigned char* der = nullptr;
-  const int n = i2d_X509(peer, &der);
-  if (n <= 0) return {};
-  std::string out(reinterpret_cast<char*>(der), static_cast<std::size_t>(n));
-  OPENSSL_free(der);
-  return out;
+  Result<std::string> der = pki::CertDer(peer);
+  return der.ok() ? *der : std::string();
 }
 
 Result<std::string> PeerOfficeId(SSL* ssl) {

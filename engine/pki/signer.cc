@@ -24,15 +24,6 @@ Result<pki::CertPtr> CertFromDer(std::string_view der) {
   return cert;
 }
 
-Result<std::string> CertToDer(X509* cert) {
-  unsigned char* out = nullptr;
-  const int n = i2d_X509(cert, &out);
-  if (n <= 0) return pki::SslFailure("encode certificate");
-  std::string der(reinterpret_cast<char*>(out), static_cast<std::size_t>(n));
-  OPENSSL_free(out);
-  return der;
-}
-
 }  // namespace
 
 struct Signer::State {
@@ -55,7 +46,7 @@ Result<Signer> Signer::FromPem(std::string_view cert_pem, std::string_view key_p
   }
   auto state = std::make_unique<State>();
   state->key = std::move(key);
-  LIAISON_ASSIGN_OR_RETURN(state->certificate_der, CertToDer(cert.get()));
+  LIAISON_ASSIGN_OR_RETURN(state->certificate_der, pki::CertDer(cert.get()));
   return Signer(std::move(state));
 }
 
@@ -104,7 +95,7 @@ Result<bool> SignatureIsValid(std::string_view certificate_der, std::string_view
 
 Result<std::string> CertificateDerFromPem(std::string_view pem, const std::string& what) {
   LIAISON_ASSIGN_OR_RETURN(pki::CertPtr cert, pki::ParseCertPem(pem, what));
-  return CertToDer(cert.get());
+  return pki::CertDer(cert.get());
 }
 
 Result<std::string> CertificateSubject(std::string_view certificate_der) {

@@ -109,6 +109,15 @@ Result<std::string> KeyPem(EVP_PKEY* key) {
   });
 }
 
+Result<std::string> CertDer(X509* cert) {
+  unsigned char* out = nullptr;
+  const int n = i2d_X509(cert, &out);
+  if (n <= 0) return SslFailure("encode certificate");
+  std::string der(reinterpret_cast<char*>(out), static_cast<std::size_t>(n));
+  OPENSSL_free(out);
+  return der;
+}
+
 Result<std::string> CertPem(X509* cert) {
   return WritePem("certificate", [cert](BIO* bio) { return PEM_write_bio_X509(bio, cert); });
 }

@@ -52,6 +52,7 @@ Result<KeyPtr> NewP256Key();
 // PEM encodings: the private key as unencrypted PKCS#8.
 Result<std::string> KeyPem(EVP_PKEY* key);
 Result<std::string> CertPem(X509* cert);
+Result<std::string> CertDer(X509* cert);
 Result<std::string> CrlPem(X509_CRL* crl);
 
 // PEM decodings; `what` names the source in errors (usually its path).

@@ -53,7 +53,8 @@ struct ChainEntry {
   std::string office;
   const Change* change = nullptr;  // valid during the call only
   std::string signed_by;  // the signing certificate ("CN, serial 0x..."); empty: unsigned
-  std::string_view head;  // head(n), 32 bytes; valid during the call only
+  std::string_view head;   // head(n), 32 bytes; valid during the call only
+  std::string_view bytes;  // entry(n) as AUDIT.md encodes it; valid during the call only
 };
 using EntryVisitor = std::function<Status(const ChainEntry&)>;
 
