@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <string>
@@ -58,7 +59,7 @@ TEST_F(BundleCliTest, ExportImportBothWaysGivesEqualDigests) {
   Ok("deputy add --db " + Q(a_) + " --name 'Zhang Wei (张伟)' --level city --office city");
   std::string summary = Carry(a_, b_, dir_.File("a-to-b.bundle"));
   EXPECT_EQ(summary, "imported " + dir_.File("a-to-b.bundle") +
-                         ": 2 received, 2 applied, 0 duplicates, 0 conflicts");
+                         ": 2 received, 2 applied, 0 duplicates, 0 conflicts\nunsigned bundle");
   EXPECT_EQ(Digest(a_), Digest(b_));
 
   // B writes with the sqlite3 shell; A with a domain command; then both ways.
@@ -74,7 +75,7 @@ TEST_F(BundleCliTest, ExportImportBothWaysGivesEqualDigests) {
   // Nothing new: an empty bundle, and importing it again changes nothing.
   std::string again = Carry(a_, b_, dir_.File("empty.bundle"));
   EXPECT_EQ(again, "imported " + dir_.File("empty.bundle") +
-                       ": 0 received, 0 applied, 0 duplicates, 0 conflicts");
+                       ": 0 received, 0 applied, 0 duplicates, 0 conflicts\nunsigned bundle");
 }
 
 TEST_F(BundleCliTest, ACorruptedBundleIsRefusedAndChangesNothing) {
@@ -128,6 +129,45 @@ TEST_F(BundleCliTest, BadArgumentsAreRefused) {
   r = Run("import --db " + Q(a_) + " " + Q(dir_.File("missing.bundle")));
   EXPECT_NE(r.exit_code, 0);
   EXPECT_EQ(r.err.rfind("liaison: import ", 0), 0u) << r.err;
+  r = Run("export --db " + Q(a_) + " --out " + Q(dir_.File("x.bundle")) + " --cert " +
+          Q(dir_.File("a.crt")));
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("--cert and --key go together"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(dir_.File("x.bundle")));
+}
+
+// An office with no network signs its bundle; the hub takes it only with the CA, and
+// then the auditors' verify proves every one of its changes came from that office.
+TEST(BundleSignatureCliTest, TheHubImportsASignedBundleAndVerifyProvesItsOffice) {
+  TempDir dir;
+  auto q = [](const std::string& s) { return ShellQuote(s); };
+  const std::string pki = dir.File("pki"), hub = dir.File("city.db"), office = dir.File("a.db");
+  const std::string bundle = dir.File("a.bundle");
+  LiaisonOk("pki init-ca " + q(pki));
+  LiaisonOk("pki issue " + q(pki) + " --office town-a");
+  LiaisonOk("init --hub --db " + q(hub) + " --office city");
+  LiaisonOk("init --db " + q(office) + " --office town-a");
+  LiaisonOk("office add --db " + q(office) + " --id town-a --name Qingshan --kind town");
+  LiaisonOk("deputy add --db " + q(office) + " --name 'Zhang Wei' --level town");
+  EXPECT_NE(LiaisonOk("export --db " + q(office) + " --out " + q(bundle) + " --cert " +
+                      q(pki + "/offices/town-a.crt") + " --key " + q(pki + "/offices/town-a.key"))
+                .find("signed"),
+            std::string::npos);
+
+  const std::string before = LiaisonOk("digest --db " + q(hub));
+  CommandOutput r = RunLiaison("import --db " + q(hub) + " " + q(bundle));
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("only with the CA"), std::string::npos) << r.err;
+  EXPECT_EQ(LiaisonOk("digest --db " + q(hub)), before);
+
+  std::string out = LiaisonOk("import --db " + q(hub) + " " + q(bundle) + " --pki " + q(pki));
+  EXPECT_NE(out.find("signed by town-a (certificate 0x03, issued by the CA): 2 of its own changes"),
+            std::string::npos)
+      << out;
+  out = LiaisonOk("audit verify " + q(hub));
+  EXPECT_NE(out.find("2 of 2 changes from offices carry the signature of the office"),
+            std::string::npos)
+      << out;
 }
 
 }  // namespace

@@ -18,16 +18,6 @@
 namespace liaison::testing {
 namespace {
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-void WriteFile(const std::string& path, std::string_view bytes) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-}
-
 void AddVoter(Replica& r, const std::string& id, const std::string& name) {
   Must(r.db().Exec("INSERT INTO voters(id, owner, name, category, office_id, contact) VALUES ('" +
                    id + "', '" + r.info().office_id.value() + "', '" + name +
@@ -62,7 +52,7 @@ class BundleReplicaTest : public ::testing::Test {
     return Must(ImportBundle(set_[to], path), "import bundle");
   }
   ExportStats Export(size_t from, const std::string& path, const VersionVector& since = {}) {
-    return Must(ExportBundle(set_[from], path, since), "export bundle");
+    return Must(ExportBundle(set_[from], path, ExportOptions{since}), "export bundle");
   }
 
   ReplicaSet set_;
@@ -212,8 +202,8 @@ TEST_F(BundleCorruptionTest, RecordLengthOfTwoToThe31IsRefused) {
 
 TEST_F(BundleCorruptionTest, NewerFormatVersionIsRefused) {
   std::string bad = good_;
-  bad[8] = 2;
-  EXPECT_EQ(Refused(bad, "v2"), "bundle format version 2 is newer than this liaison supports (1)");
+  bad[8] = 3;
+  EXPECT_EQ(Refused(bad, "v3"), "bundle format version 3 is newer than this liaison supports (2)");
 }
 
 TEST_F(BundleCorruptionTest, AChangeTheReplicaCannotTakeRollsBackTheWholeImport) {

@@ -311,6 +311,18 @@ wait "$hub_pid"
 trap - EXIT
 cat hub.log
 
+section "No network at the Municipal Departments Group tonight: a signed bundle"
+"$liaison" activity add --db muni-1.db --kind research --held-on 2026-11-20 \
+  --title "Hearing on the bus interchange's night services (公交夜班听证)" \
+  --attendee "$zhou_jun" >/dev/null
+step "recorded 1 activity; the clerk carries it to the city office on a USB stick, signed:"
+printf '$ liaison export --db muni-1.db --out muni-1.bundle --since "$(liaison vector --db city.db)" --cert pki/offices/muni-1.crt --key pki/offices/muni-1.key\n'
+"$liaison" export --db muni-1.db --out muni-1.bundle --since "$("$liaison" vector --db city.db)" \
+  --cert pki/offices/muni-1.crt --key pki/offices/muni-1.key
+echo
+step "the city office imports it, checking the signer against its CA:"
+show import --db city.db muni-1.bundle --pki pki
+
 section "The auditor's view: the hub's hash-chained log"
 show audit verify city.db
 step "the chain, the hub's signed checkpoints and the CA certificate, in one file to take away:"

@@ -2,6 +2,7 @@
 #include "audit/batches.h"
 
 #include "audit/hashing.h"
+#include "hub/hub_tables.h"
 #include "liaison/pki.h"
 #include "protocol/codec.h"
 
@@ -49,6 +50,28 @@ Status KeepSignedBatch(Db& db, const SignedBatch& batch) {
       .BindBlob(7, batch.signature)
       .BindBlob(8, batch.certificate);
   return insert.Run();
+}
+
+Status KeepImportedBatch(Replica& hub, const SignedBatch& batch) {
+  Db& db = hub.db();
+  LIAISON_RETURN_IF_ERROR(CreateAuditTables(db));
+  LIAISON_RETURN_IF_ERROR(hub_internal::CreateHubTables(db));
+  LIAISON_ASSIGN_OR_RETURN(std::string bound,
+                           hub_internal::BindReplica(db, batch.origin, batch.office));
+  if (bound != batch.office) {
+    return Status::FailedPrecondition("replica " + batch.origin + " belongs to office " + bound +
+                                      ", the bundle is signed by " + batch.office);
+  }
+  LIAISON_ASSIGN_OR_RETURN(
+      Stmt kept, db.Prepare("SELECT count(*) FROM _sync_batches WHERE origin = ? AND first_seq = ? "
+                            "AND last_seq = ? AND signature = ?"));
+  kept.Bind(1, std::string_view(batch.origin))
+      .Bind(2, batch.first_seq)
+      .Bind(3, batch.last_seq)
+      .BindBlob(4, batch.signature);
+  LIAISON_ASSIGN_OR_RETURN(bool row, kept.Step());
+  if (row && kept.Int(0) > 0) return Status::Ok();
+  return KeepSignedBatch(db, batch);
 }
 
 namespace audit_internal {

@@ -118,4 +118,33 @@ Result<bool> CertificateIssuedBy(std::string_view certificate_der, std::string_v
   return issued;
 }
 
+Status CheckCertificateTrusted(std::string_view certificate_der, const std::string& ca_path,
+                               const std::string& crl_path) {
+  LIAISON_ASSIGN_OR_RETURN(pki::CertPtr cert, CertFromDer(certificate_der));
+  LIAISON_ASSIGN_OR_RETURN(std::string ca_pem, pki::ReadFileText(ca_path));
+  LIAISON_ASSIGN_OR_RETURN(pki::CertPtr ca, pki::ParseCertPem(ca_pem, ca_path));
+  pki::StorePtr store(X509_STORE_new());
+  if (!store || X509_STORE_add_cert(store.get(), ca.get()) != 1) {
+    return pki::SslFailure("CA certificate " + ca_path);
+  }
+  if (!crl_path.empty()) {
+    LIAISON_ASSIGN_OR_RETURN(std::string crl_pem, pki::ReadFileText(crl_path));
+    LIAISON_ASSIGN_OR_RETURN(pki::CrlPtr crl, pki::ParseCrlPem(crl_pem, crl_path));
+    if (X509_STORE_add_crl(store.get(), crl.get()) != 1 ||
+        X509_STORE_set_flags(store.get(), X509_V_FLAG_CRL_CHECK) != 1) {
+      return pki::SslFailure("revocation list " + crl_path);
+    }
+  }
+  pki::StoreCtxPtr ctx(X509_STORE_CTX_new());
+  if (!ctx || X509_STORE_CTX_init(ctx.get(), store.get(), cert.get(), nullptr) != 1) {
+    return pki::SslFailure("certificate check");
+  }
+  const int ok = X509_verify_cert(ctx.get());
+  const int error = X509_STORE_CTX_get_error(ctx.get());
+  pki::TakeSslErrors();
+  if (ok == 1) return Status::Ok();
+  return Status::FailedPrecondition(std::string("certificate not trusted: ") +
+                                  X509_verify_cert_error_string(error));
+}
+
 }  // namespace liaison

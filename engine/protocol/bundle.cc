@@ -13,6 +13,7 @@
 #include <fstream>
 
 #include "liaison/hlc.h"
+#include "liaison/pki.h"
 
 namespace liaison {
 namespace {
@@ -53,6 +54,12 @@ void PutLe(std::string& out, std::uint64_t v, int bytes) {
   for (int i = 0; i < bytes; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
 }
 
+// Who signs a bundle: the office's certificate names the office, the hub's is "hub"
+// (liaison/pki.h).
+std::string SignerName(const BundleHeader& header) {
+  return header.role == Role::kHub ? "hub" : header.office_id;
+}
+
 std::uint64_t GetLe(const char* p, int bytes) {
   std::uint64_t v = 0;
   for (int i = 0; i < bytes; ++i) v |= std::uint64_t{static_cast<unsigned char>(p[i])} << (8 * i);
@@ -69,6 +76,11 @@ struct BundleWriter::State {
   std::int64_t records = 0;
   std::uint64_t bytes = 0;
   bool finished = false;
+  // Signing: the exporter's own changes, their seqs and digests.
+  const Signer* signer = nullptr;
+  std::string origin;
+  std::int64_t first_seq = 0, last_seq = 0;
+  std::string digests;
 
   Status Write(std::string_view bytes_out) {
     hash.Update(bytes_out.data(), bytes_out.size());
@@ -95,27 +107,51 @@ BundleWriter::BundleWriter(std::unique_ptr<State> state) : state_(std::move(stat
 BundleWriter::BundleWriter(BundleWriter&&) noexcept = default;
 BundleWriter::~BundleWriter() = default;
 
-Result<BundleWriter> BundleWriter::Begin(std::ostream& out, const BundleHeader& header) {
+Result<BundleWriter> BundleWriter::Begin(std::ostream& out, const BundleHeader& header,
+                                         const Signer* signer) {
   auto s = std::make_unique<State>();
   s->out = &out;
+  s->signer = signer;
+  s->origin = header.replica_id;
   LIAISON_ASSIGN_OR_RETURN(std::string payload, EncodeHeaderPayload(header));
   std::string start(kBundleMagic);
-  PutLe(start, kBundleFormatVersion, 4);
+  PutLe(start, signer != nullptr ? kBundleFormatVersion : kBundleFormatUnsigned, 4);
   LIAISON_RETURN_IF_ERROR(s->Write(start));
   LIAISON_RETURN_IF_ERROR(s->WriteFrame(BundleFrame::kHeader, payload));
   return BundleWriter(std::move(s));
 }
 
 Status BundleWriter::Append(const Change& change) {
+  State& s = *state_;
   LIAISON_ASSIGN_OR_RETURN(std::string payload, EncodeChangePayload(change));
-  LIAISON_RETURN_IF_ERROR(state_->WriteFrame(BundleFrame::kChange, payload));
-  ++state_->records;
+  if (s.signer != nullptr && change.origin == s.origin) {
+    if (s.last_seq != 0 && change.seq != s.last_seq + 1) {
+      return Status::FailedPrecondition("own change " + std::to_string(change.seq) + " follows " +
+                                        std::to_string(s.last_seq) +
+                                        ": a signature covers consecutive changes only");
+    }
+    if (s.first_seq == 0) s.first_seq = change.seq;
+    s.last_seq = change.seq;
+    bundle_internal::Sha256 digest;
+    digest.Update(payload.data(), payload.size());
+    auto md = digest.Final();
+    s.digests.append(reinterpret_cast<const char*>(md.data()), md.size());
+  }
+  LIAISON_RETURN_IF_ERROR(s.WriteFrame(BundleFrame::kChange, payload));
+  ++s.records;
   return Status::Ok();
 }
 
 Status BundleWriter::Finish() {
   State& s = *state_;
   if (s.finished) return Status::FailedPrecondition("bundle already finished");
+  if (s.signer != nullptr && s.first_seq != 0) {
+    BundleSignature signature{s.origin, s.first_seq, s.last_seq, "", s.signer->certificate_der()};
+    LIAISON_ASSIGN_OR_RETURN(signature.signature,
+                             s.signer->Sign(BatchMessage(s.origin, s.first_seq, s.last_seq, s.digests)));
+    LIAISON_ASSIGN_OR_RETURN(std::string payload, EncodeSignaturePayload(signature));
+    LIAISON_RETURN_IF_ERROR(s.WriteFrame(BundleFrame::kSignature, payload));
+  }
   std::string trailer;
   trailer.push_back(static_cast<char>(BundleFrame::kTrailer));
   PutLe(trailer, kTrailerBytes, 4);
@@ -138,11 +174,17 @@ std::uint64_t BundleWriter::bytes() const { return state_->bytes; }
 struct BundleReader::State {
   std::istream* in = nullptr;
   bundle_internal::Sha256 hash;
+  std::uint64_t version = 0;
   BundleHeader header;
   std::int64_t records = 0;
   std::uint64_t offset = 0;  // bytes consumed
   std::string buffer;        // the current frame's payload
   bool done = false;
+  // Version 2: the header replica's own changes, for the signature frame.
+  std::int64_t own_first = 0, own_last = 0;
+  bool own_consecutive = true;
+  std::string own_digests;
+  std::optional<BundleSignature> signature;
 
   std::string Where() const {
     return "record " + std::to_string(records + 1) + ", byte " + std::to_string(offset);
@@ -172,7 +214,7 @@ struct BundleReader::State {
     LIAISON_RETURN_IF_ERROR(ReadInto(head, 5));
     auto kind = static_cast<std::uint8_t>(head[0]);
     std::uint64_t length = GetLe(head.data() + 1, 4);
-    if (kind < 0x01 || kind > 0x03) {
+    if (kind < 0x01 || kind > 0x04) {
       return Status::Corruption("corrupt bundle: record " + std::to_string(records + 1) +
                                 ": unknown frame kind " + std::to_string(kind));
     }
@@ -215,6 +257,60 @@ struct BundleReader::State {
     }
     return Status::Ok();
   }
+
+  Status Corrupt(const std::string& what) const {
+    return Status::Corruption("corrupt bundle: record " + std::to_string(records + 1) + ": " +
+                              what);
+  }
+
+  // Notes an own change (the payload in `buffer`) that a signature may cover.
+  void NoteOwn(const Change& change) {
+    if (own_last != 0 && change.seq != own_last + 1) own_consecutive = false;
+    if (own_first == 0) own_first = change.seq;
+    own_last = change.seq;
+    bundle_internal::Sha256 digest;
+    digest.Update(buffer.data(), buffer.size());
+    auto md = digest.Final();
+    own_digests.append(reinterpret_cast<const char*>(md.data()), md.size());
+  }
+
+  // The signature frame in `buffer`: it must sign exactly the own changes read.
+  Status ReadSignature() {
+    if (version < kBundleFormatVersion) return Corrupt("a signature frame in a version 1 bundle");
+    if (signature) return Corrupt("a second signature frame");
+    auto decoded = DecodeSignaturePayload(buffer);
+    if (!decoded.ok()) return decoded.status().WithContext("corrupt bundle: signature");
+    const BundleSignature& sig = *decoded;
+    auto bad = [](const std::string& why) {
+      return Status::Corruption("bundle signature does not hold: " + why);
+    };
+    if (sig.origin != header.replica_id) {
+      return bad("it signs replica " + sig.origin + "'s changes, the bundle is " +
+                 header.replica_id + "'s");
+    }
+    if (own_first == 0 || !own_consecutive || sig.first_seq != own_first ||
+        sig.last_seq != own_last) {
+      return bad("it covers changes " + std::to_string(sig.first_seq) + ".." +
+                 std::to_string(sig.last_seq) + " of " + sig.origin +
+                 ", the bundle holds " +
+                 (own_first == 0 ? std::string("none")
+                                 : std::to_string(own_first) + ".." + std::to_string(own_last) +
+                                       (own_consecutive ? "" : " with gaps")));
+    }
+    Result<std::string> office = CertificateSubject(sig.certificate);
+    if (!office.ok()) return bad(office.status().message());
+    if (*office != SignerName(header)) {
+      return bad("its certificate names " + *office + ", the bundle comes from " +
+                 SignerName(header));
+    }
+    Result<bool> valid = SignatureIsValid(
+        sig.certificate, BatchMessage(sig.origin, sig.first_seq, sig.last_seq, own_digests),
+        sig.signature);
+    if (!valid.ok()) return bad(valid.status().message());
+    if (!*valid) return bad("the signature does not verify over the changes: they were altered");
+    signature = std::move(decoded).value();
+    return Status::Ok();
+  }
 };
 
 BundleReader::BundleReader(std::unique_ptr<State> state) : state_(std::move(state)) {}
@@ -239,6 +335,7 @@ Result<BundleReader> BundleReader::Begin(std::istream& in) {
                                       std::to_string(kBundleFormatVersion) + ")");
   }
   if (version == 0) return Status::Corruption("corrupt bundle: format version 0");
+  s->version = version;
   LIAISON_ASSIGN_OR_RETURN(BundleFrame frame, s->ReadFrame());
   if (frame != BundleFrame::kHeader) {
     return Status::Corruption("corrupt bundle: the first frame is not the header");
@@ -252,24 +349,31 @@ Result<BundleReader> BundleReader::Begin(std::istream& in) {
 const BundleHeader& BundleReader::header() const { return state_->header; }
 std::int64_t BundleReader::records() const { return state_->records; }
 std::uint64_t BundleReader::bytes() const { return state_->offset; }
+const std::optional<BundleSignature>& BundleReader::signature() const {
+  return state_->signature;
+}
+const std::string& BundleReader::signed_digests() const { return state_->own_digests; }
 
 Result<std::optional<Change>> BundleReader::Next() {
   State& s = *state_;
   if (s.done) return std::optional<Change>();
   LIAISON_ASSIGN_OR_RETURN(BundleFrame frame, s.ReadFrame());
+  if (frame == BundleFrame::kSignature) {
+    LIAISON_RETURN_IF_ERROR(s.ReadSignature());
+    LIAISON_ASSIGN_OR_RETURN(frame, s.ReadFrame());
+    if (frame != BundleFrame::kTrailer) return s.Corrupt("the signature frame is not the last");
+  }
   if (frame == BundleFrame::kTrailer) {
     LIAISON_RETURN_IF_ERROR(s.VerifyTrailer());
     s.done = true;
     return std::optional<Change>();
   }
-  if (frame != BundleFrame::kChange) {
-    return Status::Corruption("corrupt bundle: record " + std::to_string(s.records + 1) +
-                              ": a second header");
-  }
+  if (frame != BundleFrame::kChange) return s.Corrupt("a second header");
   auto change = DecodeChangePayload(s.buffer);
   if (!change.ok()) {
     return change.status().WithContext("corrupt bundle: record " + std::to_string(s.records + 1));
   }
+  if (s.version >= kBundleFormatVersion && change->origin == s.header.replica_id) s.NoteOwn(*change);
   ++s.records;
   return std::optional<Change>(std::move(change).value());
 }
@@ -303,7 +407,7 @@ Result<BundleSummary> ReadBundle(const std::string& path, Fn&& each) {
     if (!change) break;
     LIAISON_RETURN_IF_ERROR(each(*change));
   }
-  return BundleSummary{reader.header(), reader.records(), reader.bytes()};
+  return BundleSummary{reader.header(), reader.records(), reader.bytes(), reader.signature()};
 }
 
 }  // namespace
@@ -313,24 +417,34 @@ Result<BundleSummary> VerifyBundle(const std::string& path) {
 }
 
 Result<ExportStats> ExportBundle(Replica& replica, const std::string& path,
-                                 const VersionVector& since) {
-  const std::string tmp = path + ".tmp-" + std::to_string(::getpid());
-  auto fail = [&](const Status& s) {
-    std::error_code ec;
-    std::filesystem::remove(tmp, ec);
-    return s;
-  };
+                                 const ExportOptions& options) {
+  const VersionVector& since = options.since;
   BundleHeader header{replica.info().replica_id.value(),
                       replica.info().office_id.value(),
                       replica.info().role,
                       static_cast<std::uint32_t>(replica.info().schema_version),
                       WallMillis(),
                       since};
+  if (options.signer != nullptr) {
+    LIAISON_ASSIGN_OR_RETURN(std::string name,
+                             CertificateSubject(options.signer->certificate_der()));
+    if (name != SignerName(header)) {
+      return Status::InvalidArgument("the signing certificate names " + name +
+                                     ", this replica's bundles are signed by " +
+                                     SignerName(header));
+    }
+  }
+  const std::string tmp = path + ".tmp-" + std::to_string(::getpid());
+  auto fail = [&](const Status& s) {
+    std::error_code ec;
+    std::filesystem::remove(tmp, ec);
+    return s;
+  };
   ExportStats stats;
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
     if (!out) return Status::IoError("create " + tmp + ": " + std::strerror(errno));
-    auto writer = BundleWriter::Begin(out, header);
+    auto writer = BundleWriter::Begin(out, header, options.signer);
     if (!writer.ok()) return fail(writer.status());
     auto reader = ChangeReader::Open(replica, since);
     if (!reader.ok()) return fail(reader.status());
@@ -358,7 +472,8 @@ Result<ExportStats> ExportBundle(Replica& replica, const std::string& path,
   return stats;
 }
 
-Result<ApplyStats> ImportBundle(Replica& replica, const std::string& path) {
+Result<ImportStats> ImportBundle(Replica& replica, const std::string& path,
+                                 const ImportOptions& options) {
   // One pass, in one transaction: each record is decoded and merged as it is read,
   // and the merge commits only after the trailer's count and hash check out. A bad
   // record or trailer anywhere rolls the whole import back.
@@ -381,9 +496,35 @@ Result<ApplyStats> ImportBundle(Replica& replica, const std::string& path) {
                                  std::to_string(change->seq) + ")");
     }
   }
-  ApplyStats stats = merger.stats();
+  ImportStats stats;
+  static_cast<ApplyStats&>(stats) = merger.stats();
+  const bool hub = replica.info().role == Role::kHub;
+  if (const std::optional<BundleSignature>& sig = reader.signature()) {
+    LIAISON_ASSIGN_OR_RETURN(stats.signed_by, CertificateSubject(sig->certificate));
+    LIAISON_ASSIGN_OR_RETURN(stats.signer_serial, CertificateSerial(sig->certificate));
+    stats.signed_changes = sig->last_seq - sig->first_seq + 1;
+    if (hub && options.ca_path.empty()) {
+      return Status::FailedPrecondition(
+          "the bundle is signed by " + stats.signed_by +
+          ": a hub imports a signed bundle only with the CA to check the signer (--pki DIR)");
+    }
+    if (!options.ca_path.empty()) {
+      Status trusted = CheckCertificateTrusted(sig->certificate, options.ca_path, options.crl_path);
+      if (!trusted.ok()) {
+        return trusted.WithContext("the bundle's signer " + stats.signed_by + " (serial 0x" +
+                                   stats.signer_serial + ")");
+      }
+      stats.signer_trusted = true;
+    }
+    if (hub) {
+      LIAISON_RETURN_IF_ERROR(KeepImportedBatch(
+          replica, SignedBatch{stats.signed_by, sig->origin, sig->first_seq, sig->last_seq,
+                               static_cast<std::int64_t>(WallMillis()), reader.signed_digests(),
+                               sig->signature, sig->certificate}));
+    }
+  }
   // At the hub, imported changes enter the audit chain in the same transaction.
-  if (replica.info().role == Role::kHub) LIAISON_RETURN_IF_ERROR(ExtendChain(replica).status());
+  if (hub) LIAISON_RETURN_IF_ERROR(ExtendChain(replica).status());
   LIAISON_RETURN_IF_ERROR(merger.Commit());
   return stats;
 }

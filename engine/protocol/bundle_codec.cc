@@ -54,6 +54,27 @@ void load(codec::In& ar, BundleHeader& h) {
   }
 }
 
+void save(codec::Out& ar, const BundleSignature& s) {
+  codec::SaveStr(ar, s.origin);
+  ar(s.first_seq, s.last_seq);
+  codec::SaveStr(ar, s.signature);
+  codec::SaveStr(ar, s.certificate);
+}
+
+void load(codec::In& ar, BundleSignature& s) {
+  codec::LoadStr(ar, s.origin, "signature origin");
+  codec::LoadFixed(ar, s.first_seq, "signature first_seq");
+  codec::LoadFixed(ar, s.last_seq, "signature last_seq");
+  codec::LoadStr(ar, s.signature, "signature");
+  codec::LoadStr(ar, s.certificate, "signature certificate");
+  if (s.origin.empty()) codec::Refuse("signature of an empty origin");
+  if (s.first_seq < 1 || s.last_seq < s.first_seq) {
+    codec::Refuse("signature of seqs " + std::to_string(s.first_seq) + ".." +
+                  std::to_string(s.last_seq));
+  }
+  if (s.signature.empty() || s.certificate.empty()) codec::Refuse("empty signature");
+}
+
 namespace {
 
 template <typename T>
@@ -77,6 +98,14 @@ Result<std::string> EncodeHeaderPayload(const BundleHeader& header) {
 
 Result<BundleHeader> DecodeHeaderPayload(std::string_view payload) {
   return codec::DecodeArchive<BundleHeader>(payload, kUnit);
+}
+
+Result<std::string> EncodeSignaturePayload(const BundleSignature& signature) {
+  return Encode(signature, "bundle signature");
+}
+
+Result<BundleSignature> DecodeSignaturePayload(std::string_view payload) {
+  return codec::DecodeArchive<BundleSignature>(payload, kUnit);
 }
 
 }  // namespace liaison

@@ -136,6 +136,41 @@ TEST(BundleCodec, ChangeRecordLayoutIsTheDocumentedOne) {
   EXPECT_EQ(Hex(*encoded), Hex(b.bytes()));
 }
 
+TEST(BundleCodec, SignatureRecordLayoutIsTheDocumentedOne) {
+  const BundleSignature sig{kOrigin, 3, 7, std::string("\x30\x44" "sig"),
+                            std::string("\x30\x82" "cert")};
+  LeBytes b;
+  b.U8(0x01).Str(kOrigin).U64(3).U64(7).Str(sig.signature).Str(sig.certificate);
+  auto encoded = EncodeSignaturePayload(sig);
+  ASSERT_TRUE(encoded.ok());
+  EXPECT_EQ(Hex(*encoded), Hex(b.bytes()));
+  auto decoded = DecodeSignaturePayload(b.bytes());
+  ASSERT_TRUE(decoded.ok()) << decoded.status().message();
+  EXPECT_EQ(*decoded, sig);
+}
+
+TEST(BundleCodec, ImpossibleSignatureRecordsAreRefused) {
+  struct Case {
+    const char* what;
+    std::string origin;
+    std::uint64_t first, last;
+    std::string signature, certificate;
+  };
+  for (const Case& c : {Case{"empty origin", "", 1, 1, "s", "c"},
+                        Case{"seq 0", kOrigin, 0, 1, "s", "c"},
+                        Case{"backwards", kOrigin, 5, 4, "s", "c"},
+                        Case{"no signature", kOrigin, 1, 1, "", "c"},
+                        Case{"no certificate", kOrigin, 1, 1, "s", ""}}) {
+    LeBytes b;
+    b.U8(0x01).Str(c.origin).U64(c.first).U64(c.last).Str(c.signature).Str(c.certificate);
+    EXPECT_FALSE(DecodeSignaturePayload(b.bytes()).ok()) << c.what;
+  }
+  LeBytes good;
+  good.U8(0x01).Str(kOrigin).U64(1).U64(1).Str("s").Str("c");
+  ASSERT_TRUE(DecodeSignaturePayload(good.bytes()).ok());
+  EXPECT_FALSE(DecodeSignaturePayload(good.U8(0).bytes()).ok()) << "a byte left over";
+}
+
 TEST(BundleCodec, RealValuesAreRefusedBothWays) {
   Change c = GoldenChanges()[0];
   c.values[0].value = 1.5;
@@ -202,12 +237,12 @@ TEST(BundleStream, RecordLengthOfTwoToThe31IsRefused) {
 
 TEST(BundleStream, NewerFormatVersionIsRefusedByName) {
   std::string bytes = WriteGoldenBundle();
-  bytes[8] = 2;
+  bytes[8] = 3;
   std::istringstream in(bytes, std::ios::binary);
   auto reader = BundleReader::Begin(in);
   ASSERT_FALSE(reader.ok());
   EXPECT_EQ(reader.status().message(),
-            "bundle format version 2 is newer than this liaison supports (1)");
+            "bundle format version 3 is newer than this liaison supports (2)");
 }
 
 // ---- Property: any Change without REAL values survives encode and decode.

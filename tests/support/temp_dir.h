@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace liaison::testing {
@@ -20,6 +21,10 @@ class TempDir {
  private:
   std::string path_;
 };
+
+// A whole file's bytes ("" when it cannot be read), and a file written with `bytes`.
+std::string ReadFile(const std::string& path);
+void WriteFile(const std::string& path, std::string_view bytes);
 
 // Every file and directory under `dir`, relative to it, sorted.
 std::vector<std::string> FilesUnder(const std::string& dir);

@@ -178,6 +178,11 @@ struct SignedBatch {
 Result<bool> BatchSignatureValid(const SignedBatch& batch);
 // Keeps the batch in `_sync_batches` (inside the caller's transaction).
 Status KeepSignedBatch(Db& db, const SignedBatch& batch);
+// The signature of a bundle imported at the hub, its certificate already checked
+// against the CA: binds the batch's origin replica to the certificate's office
+// (refused when it is bound to another office) and keeps the batch, once: importing
+// the same bundle again keeps nothing new. Inside the caller's transaction.
+Status KeepImportedBatch(Replica& hub, const SignedBatch& batch);
 
 // ---- Checkpoints (AUDIT.md, "Checkpoints"): the hub's signature of the chain's head
 // at entry n. Offices keep the ones they receive (witnesses) and check that each new
