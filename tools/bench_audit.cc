@@ -2,17 +2,20 @@
 // SQLite inserts of the same rows.
 //
 // Set-up (not timed as a measure): an office replica gets --rows N new activity rows
-// (default 1,000,000) in one transaction; a bundle of them is exported and imported at
-// a new hub replica, which chains every change it accepts (ExtendChain), so that the
-// hub's master log and its audit chain hold N entries. The chain is then exported to a
-// log file (ExportChain), as `liaison audit export` does.
+// (default 1,000,000) in one transaction; a bundle of them, signed with the office's
+// key (a CA made for the run), is exported and imported at a new hub replica, which
+// checks the signature, keeps it as a signed batch and chains every change it accepts
+// (ExtendChain), so that the hub's master log and its audit chain hold N entries, each
+// covered by the office's signature. The chain is then exported to a log file
+// (ExportChain), as `liaison audit export` does.
 //
 // Measured on that chain, in one run:
 //   baseline       one prepared INSERT per row, in one transaction, into a fresh plain
 //                  SQLite file holding `bench_plain` (the DDL of activities and its
 //                  indexes, no trigger) opened with the engine's pragmas (WAL,
 //                  synchronous=NORMAL, temp_store=MEMORY): bench_merge's baseline.
-//   verify (db)    VerifyChain(hub): every entry rebuilt from the log and hashed.
+//   verify (db)    VerifyChain(hub): every entry rebuilt from the log and hashed, and
+//                  its digest checked against the office's signed batch.
 //   verify (log)   a walk of the exported log with no visitor (`liaison audit verify
 //                  LOG`): every record read, decoded and hashed, the trailer checked.
 //   replay (db)    ReplayChain(hub, far future, out): the chain verified, every change
@@ -48,6 +51,7 @@
 #include "liaison/audit.h"
 #include "liaison/bundle.h"
 #include "liaison/digest.h"
+#include "liaison/pki.h"
 
 namespace liaison {
 namespace {
@@ -117,6 +121,10 @@ void CheckReport(const Result<ChainReport>& r, int n, const char* what) {
     Fail(std::string(what) + ": " + std::to_string(r->entries) + " entries, expected " +
          std::to_string(n));
   }
+  if (r->signed_changes != n) {
+    Fail(std::string(what) + ": " + std::to_string(r->signed_changes) +
+         " changes carry the office's signature, expected " + std::to_string(n));
+  }
 }
 
 // The replayed file must hold the N rows and, when `digest` is given, the same data
@@ -164,15 +172,21 @@ int Run(int n, int repeat) {
   double office_s = 0, hub_s = 0, log_s = 0;
   {
     const std::string bundle = dir.File("rows.bundle"), office_path = dir.File("office.db");
+    const std::string pki = dir.File("pki");
+    if (Status s = InitCa(pki); !s.ok()) Die("init-ca", s);
+    const IssuedCertificate cert = Must(IssueOfficeCertificate(pki, "city"), "issue");
+    const Signer signer = Must(Signer::FromFiles(cert.cert_path, cert.key_path), "signer");
     office_s = Seconds([&] {
       Target office = NewCaptured(dir, "office.db");
       InsertRows(office.handle(), "activities", rows);
-      Must(ExportBundle(*office.replica, bundle, {}), "export bundle");
+      Must(ExportBundle(*office.replica, bundle, ExportOptions{{}, &signer}), "export bundle");
     });
     for (const char* suffix : {"", "-wal", "-shm"}) ::unlink((office_path + suffix).c_str());
     hub_s = Seconds([&] {
       Replica hub = Must(Replica::Create(hub_path, OfficeId("city"), Role::kHub), "create hub");
-      const ApplyStats applied = Must(ImportBundle(hub, bundle), "import bundle at the hub");
+      const PkiPaths paths = PkiPaths::In(pki);
+      const ApplyStats applied = Must(ImportBundle(hub, bundle, ImportOptions{paths.ca_cert, paths.crl}),
+                                      "import bundle at the hub");
       if (applied.applied != n) {
         Fail("the hub took " + std::to_string(applied.applied) + " changes");
       }
@@ -242,7 +256,7 @@ int Run(int n, int repeat) {
   std::printf("Audit chain cost: %d entries (new activity rows from one office), %d run%s, "
               "same chain each run\n",
               n, repeat, repeat == 1 ? "" : "s");
-  std::printf("set-up, not measured: office rows and bundle %.1f s, hub import and chain "
+  std::printf("set-up, not measured: office rows and signed bundle %.1f s, hub import and chain "
               "%.1f s, log export %.1f s (%.0f bytes per entry)\n\n",
               office_s, hub_s, log_s,
               static_cast<double>(std::filesystem::file_size(log_path)) / n);
