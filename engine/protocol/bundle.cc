@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "audit/hashing.h"
 #include "liaison/hlc.h"
 #include "liaison/pki.h"
 
@@ -32,7 +33,7 @@ namespace bundle_internal {
 class Sha256 {
  public:
   Sha256() : ctx_(EVP_MD_CTX_new(), EVP_MD_CTX_free) {
-    EVP_DigestInit_ex(ctx_.get(), EVP_sha256(), nullptr);
+    EVP_DigestInit_ex2(ctx_.get(), audit_internal::Sha256Md(), nullptr);
   }
   void Update(const void* data, size_t size) { EVP_DigestUpdate(ctx_.get(), data, size); }
   std::array<unsigned char, kHashBytes> Final() {
@@ -132,10 +133,7 @@ Status BundleWriter::Append(const Change& change) {
     }
     if (s.first_seq == 0) s.first_seq = change.seq;
     s.last_seq = change.seq;
-    bundle_internal::Sha256 digest;
-    digest.Update(payload.data(), payload.size());
-    auto md = digest.Final();
-    s.digests.append(reinterpret_cast<const char*>(md.data()), md.size());
+    s.digests += audit_internal::Sha256(payload);
   }
   LIAISON_RETURN_IF_ERROR(s.WriteFrame(BundleFrame::kChange, payload));
   ++s.records;
@@ -268,10 +266,7 @@ struct BundleReader::State {
     if (own_last != 0 && change.seq != own_last + 1) own_consecutive = false;
     if (own_first == 0) own_first = change.seq;
     own_last = change.seq;
-    bundle_internal::Sha256 digest;
-    digest.Update(buffer.data(), buffer.size());
-    auto md = digest.Final();
-    own_digests.append(reinterpret_cast<const char*>(md.data()), md.size());
+    own_digests += audit_internal::Sha256(buffer);
   }
 
   // The signature frame in `buffer`: it must sign exactly the own changes read.

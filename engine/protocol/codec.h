@@ -21,6 +21,8 @@
 #include <cereal/archives/portable_binary.hpp>
 #include <cstdint>
 #include <limits>
+#include <optional>
+#include <ostream>
 #include <sstream>
 #include <streambuf>
 #include <string>
@@ -114,19 +116,52 @@ void ReserveAtMost(In& ar, std::vector<T>& items, std::uint64_t count) {
 // The bytes save() writes for `change`, without encoding it; refuses a REAL value.
 Result<std::uint64_t> EncodedBytes(const Change& change);
 
+// The bytes an output archive writes, appended to a string. The archive writes
+// through the stream buffer alone (sputn), so no formatting state is involved.
+class StringSink : public std::streambuf {
+ public:
+  std::string bytes;
+
+ protected:
+  std::streamsize xsputn(const char* s, std::streamsize n) override {
+    bytes.append(s, static_cast<std::size_t>(n));
+    return n;
+  }
+  int_type overflow(int_type c) override {
+    if (!traits_type::eq_int_type(c, traits_type::eof())) bytes.push_back(traits_type::to_char_type(c));
+    return traits_type::not_eof(c);
+  }
+};
+
 // Encodes `value` in one archive (flag byte first), after `prefix`. A refusal from a
 // save function comes back as InvalidArgument with its bare message.
+//
+// Changes are encoded one by one on the hot paths (wire frames, digests, audit
+// entries), so each thread keeps one sink and one stream to write through instead of
+// building a std::ostringstream per call; a nested call (a save function encoding
+// something of its own) gets fresh ones.
 template <typename T>
 Result<std::string> EncodeArchive(const T& value, std::string_view prefix = {}) {
+  struct Writer {
+    StringSink sink;
+    std::ostream os{&sink};
+    bool busy = false;
+  };
+  thread_local Writer shared;
+  std::optional<Writer> own;
+  Writer& w = shared.busy ? own.emplace() : shared;
+  w.busy = true;
+  w.sink.bytes.assign(prefix);
+  w.os.clear();
   try {
-    std::ostringstream os(std::ios::binary);
-    os.write(prefix.data(), static_cast<std::streamsize>(prefix.size()));
     {
-      Out ar(os, Out::Options::LittleEndian());
+      Out ar(w.os, Out::Options::LittleEndian());
       ar(value);
     }
-    return std::move(os).str();
+    w.busy = false;
+    return std::string(w.sink.bytes);
   } catch (const cereal::Exception& e) {
+    w.busy = false;
     return Status::InvalidArgument(e.what());
   }
 }
