@@ -3,6 +3,8 @@
 // then clean their tombstones and logs, keeping the newest own entry; the hub keeps
 // its log and audit chain whole; an office behind the horizon is refused until it
 // re-seeds, and what it wrote before a cleaned delete is kept aside, not merged.
+#include "liaison/retention.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -15,7 +17,6 @@
 #include "liaison/bundle.h"
 #include "liaison/digest.h"
 #include "liaison/hub.h"
-#include "liaison/retention.h"
 #include "support/replicas.h"
 #include "support/sync_round.h"
 
@@ -72,9 +73,9 @@ class RetentionFixture : public ::testing::Test {
   }
 
   void AddActivity(const std::string& name, const std::string& id) {
-    Exec(office(name), "INSERT INTO activities(id, owner, kind, held_on, title, office_id) VALUES('" +
-                           id + "', '" + name + "', 'study', '2026-03-01', 'Study " + id + "', '" +
-                           name + "')");
+    Exec(office(name),
+         "INSERT INTO activities(id, owner, kind, held_on, title, office_id) VALUES('" + id +
+             "', '" + name + "', 'study', '2026-03-01', 'Study " + id + "', '" + name + "')");
   }
 
   void AddMember(Replica& r, const std::string& id) {
@@ -154,8 +155,8 @@ TEST_F(RetentionFixture, AnOfficeCleansItsLogsAsFarAsTheHorizonKeepingItsNewestE
   // The clock goes on from the newest entry, and the next change syncs as before.
   AddActivity("town-a", "a4");
   EXPECT_EQ(LastSeq(a), 4);
-  EXPECT_GT(static_cast<std::uint64_t>(
-                Count(a, "SELECT hlc FROM _sync_changes WHERE seq = 4")), newest);
+  EXPECT_GT(static_cast<std::uint64_t>(Count(a, "SELECT hlc FROM _sync_changes WHERE seq = 4")),
+            newest);
   EXPECT_EQ(SyncOk("town-a").pushed, 1);
   EXPECT_EQ(Count(master(), "SELECT count(*) FROM activities"), 4);
   EXPECT_EQ(Must(KnownVector(a.db())).at(a.info().replica_id.value()), 4);
@@ -172,8 +173,9 @@ TEST_F(RetentionFixture, AParkedUpdateAndUnpushedChangesAreNotCleaned) {
   AddActivity("town-a", "a2");
   AddActivity("town-a", "a3");
   // An update waiting for its insert, relayed by hand into the office's relay log.
-  Change update{master().info().replica_id.value(), 99, 1, "criteria", "c9", ChangeOp::kUpdate,
-                Clock{1, master().info().replica_id.value()}, {}};
+  Change update{
+      master().info().replica_id.value(),           99, 1, "criteria", "c9", ChangeOp::kUpdate,
+      Clock{1, master().info().replica_id.value()}, {}};
   update.values = {{"title", std::string("Later"), Clock{1, master().info().replica_id.value()}}};
   ApplyChanges(office("town-a"), {update});
   ASSERT_EQ(Count(office("town-a"), "SELECT count(*) FROM _sync_received WHERE parked = 1"), 1);
@@ -241,7 +243,8 @@ TEST_F(RetentionFixture, AnOfficeBehindTheHorizonIsRefusedAndChangesNothing) {
   EXPECT_EQ(standing[0].retention, "counted");
   EXPECT_EQ(standing[1].retention, "behind the horizon");
 
-  const std::string digest_b = Must(DigestTables(b.db(), std::vector<std::string>{"group_members"}));
+  const std::string digest_b =
+      Must(DigestTables(b.db(), std::vector<std::string>{"group_members"}));
   const std::int64_t log_b = LastSeq(b);
   const std::int64_t master_log = Count(master(), "SELECT count(*) FROM _sync_received");
   Round refused = SyncRound(*hub_, b, "town-b");
@@ -276,8 +279,9 @@ TEST_F(RetentionFixture, AReseedPushKeepsAsideWhatWasWrittenBeforeACleanedDelete
   }
   EXPECT_EQ(Count(master(), "SELECT count(*) FROM group_members WHERE id = 'g/d'"), 0);
   EXPECT_EQ(Count(master(), "SELECT count(*) FROM group_members WHERE id = 'g/f'"), 1);
-  EXPECT_EQ(Count(master(), "SELECT count(*) FROM _sync_quarantine WHERE tbl = 'group_members' AND "
-                            "pk = 'g/d' AND reason LIKE 'retention:%'"),
+  EXPECT_EQ(Count(master(),
+                  "SELECT count(*) FROM _sync_quarantine WHERE tbl = 'group_members' AND "
+                  "pk = 'g/d' AND reason LIKE 'retention:%'"),
             2);
 
   // The new replica is filled from the master copy and equals it; the old one is

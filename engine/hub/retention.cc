@@ -43,8 +43,9 @@ Result<std::vector<KnownReplica>> KnownReplicas(Db& db) {
   for (;;) {
     LIAISON_ASSIGN_OR_RETURN(bool row, list.Step());
     if (!row) break;
-    out.push_back(KnownReplica{list.Text(0), list.Text(1), wire::HubCursor{list.Int(2), list.Int(3)},
-                               list.Int(4), list.Int(5) != 0, list.Int(6) != 0});
+    out.push_back(KnownReplica{list.Text(0), list.Text(1),
+                               wire::HubCursor{list.Int(2), list.Int(3)}, list.Int(4),
+                               list.Int(5) != 0, list.Int(6) != 0});
   }
   return out;
 }
@@ -76,14 +77,16 @@ Result<std::map<std::string, std::uint64_t>> HorizonWithin(Db& db, const std::st
   }
   const std::string at = std::to_string(floor.received);
   LIAISON_ASSIGN_OR_RETURN(Stmt inside, db.Prepare("SELECT origin, max(hlc) FROM _sync_received "
-                                                   "WHERE pos <= " + at + " GROUP BY origin"));
+                                                   "WHERE pos <= " +
+                                                   at + " GROUP BY origin"));
   for (;;) {
     LIAISON_ASSIGN_OR_RETURN(bool row, inside.Step());
     if (!row) break;
     clocks[inside.Text(0)] = static_cast<std::uint64_t>(inside.Int(1));
   }
   LIAISON_ASSIGN_OR_RETURN(Stmt past, db.Prepare("SELECT origin, min(hlc) FROM _sync_received "
-                                                 "WHERE pos > " + at + " GROUP BY origin"));
+                                                 "WHERE pos > " +
+                                                 at + " GROUP BY origin"));
   for (;;) {
     LIAISON_ASSIGN_OR_RETURN(bool row, past.Step());
     if (!row) break;
@@ -102,7 +105,8 @@ Result<std::map<std::string, std::uint64_t>> HorizonWithin(Db& db, const std::st
 // The tombstones the horizon of cleaning `id` covers, as a condition on _sync_rows.
 std::string CoveredTombstones(std::int64_t id) {
   return "deleted = 1 AND epoch_hlc <= (SELECT h.hlc FROM _sync_retention_horizon h WHERE "
-         "h.cleaning = " + std::to_string(id) + " AND h.origin = _sync_rows.epoch_origin)";
+         "h.cleaning = " +
+         std::to_string(id) + " AND h.origin = _sync_rows.epoch_origin)";
 }
 
 }  // namespace
@@ -190,7 +194,8 @@ Result<std::string> ReseedReason(Db& db, const std::string& replica_id, const st
          "); deleted rows it has not seen were cleaned: run `liaison sync --reseed`";
 }
 
-Result<std::map<std::string, OfficeRetention>> OfficeRetentionStanding(Db& db, std::int64_t now_ms) {
+Result<std::map<std::string, OfficeRetention>> OfficeRetentionStanding(Db& db,
+                                                                       std::int64_t now_ms) {
   LIAISON_RETURN_IF_ERROR(CreateRetentionTables(db));
   LIAISON_ASSIGN_OR_RETURN(std::optional<HubCleaning> last, LastHubCleaning(db));
   const std::int64_t window = (last ? last->retain_days : kDefaultRetainDays) * kDayMs;
@@ -245,7 +250,8 @@ Result<std::optional<HubCleaning>> LastHubCleaning(Db& db) {
   c.covered = last.Int(10);
   c.max_clock = static_cast<std::uint64_t>(last.Int(11));
   LIAISON_ASSIGN_OR_RETURN(
-      Stmt clocks, db.Prepare("SELECT origin, hlc FROM _sync_retention_horizon WHERE cleaning = ?"));
+      Stmt clocks,
+      db.Prepare("SELECT origin, hlc FROM _sync_retention_horizon WHERE cleaning = ?"));
   clocks.Bind(1, c.id);
   for (;;) {
     LIAISON_ASSIGN_OR_RETURN(bool row, clocks.Step());
@@ -284,8 +290,8 @@ Result<HubCleaning> CompactHub(Replica& hub, const CompactOptions& options) {
     c.floor.own = std::min(c.floor.own, r.ack.own);
     c.floor.received = std::min(c.floor.received, r.ack.received);
   }
-  LIAISON_ASSIGN_OR_RETURN(
-      c.horizon.clocks, hub_internal::HorizonWithin(db, hub.info().replica_id.value(), c.floor));
+  LIAISON_ASSIGN_OR_RETURN(c.horizon.clocks,
+                           hub_internal::HorizonWithin(db, hub.info().replica_id.value(), c.floor));
   // A horizon never moves back: offices may have cleaned by the last one, and the hub
   // keeps guarding what it covered.
   if (previous) {
@@ -311,7 +317,8 @@ Result<HubCleaning> CompactHub(Replica& hub, const CompactOptions& options) {
   LIAISON_RETURN_IF_ERROR(add.Run());
   c.id = sqlite3_last_insert_rowid(db.raw());
   LIAISON_ASSIGN_OR_RETURN(
-      Stmt clock, db.Prepare("INSERT INTO _sync_retention_horizon(cleaning, origin, hlc) VALUES(?, ?, ?)"));
+      Stmt clock,
+      db.Prepare("INSERT INTO _sync_retention_horizon(cleaning, origin, hlc) VALUES(?, ?, ?)"));
   for (const auto& [origin, hlc] : c.horizon.clocks) {
     clock.Reset();
     clock.Bind(1, c.id).Bind(2, std::string_view(origin)).Bind(3, static_cast<std::int64_t>(hlc));
@@ -320,7 +327,8 @@ Result<HubCleaning> CompactHub(Replica& hub, const CompactOptions& options) {
   // The covered tombstones keep the delete's clock, which is all the hub needs to
   // refuse a late change made before it; the column clocks go.
   const std::string covered = hub_internal::CoveredTombstones(c.id);
-  LIAISON_ASSIGN_OR_RETURN(c.covered, db.QueryInt("SELECT count(*) FROM _sync_rows WHERE " + covered));
+  LIAISON_ASSIGN_OR_RETURN(c.covered,
+                           db.QueryInt("SELECT count(*) FROM _sync_rows WHERE " + covered));
   LIAISON_ASSIGN_OR_RETURN(
       std::int64_t newest,
       db.QueryInt("SELECT coalesce(max(epoch_hlc), 0) FROM _sync_rows WHERE " + covered));

@@ -146,8 +146,10 @@ Status CheckSinceCoversCleaned(Db& db, const VersionVector& since) {
     if (have < seq) {
       return Status::FailedPrecondition(
           "this replica has cleaned the changes of replica " + origin + " up to seq " +
-          std::to_string(seq) + " from its logs (every office had acknowledged them), but the "
-          "receiver has seen only up to seq " + std::to_string(have) +
+          std::to_string(seq) +
+          " from its logs (every office had acknowledged them), but the "
+          "receiver has seen only up to seq " +
+          std::to_string(have) +
           ": nothing was written; re-seed the receiver from the master copy (`liaison sync "
           "--reseed`, or a bundle exported by the hub)");
     }

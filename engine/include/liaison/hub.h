@@ -9,7 +9,10 @@
 //   _sync_hub_replicas   which office each replica id belongs to (first come)
 //   _sync_hub_offices    per office: last sync, its result, last equal digest, skew
 //   _sync_hub_scope      owner and audience of every row the master log names
-//   _sync_quarantine     changes refused for scope or clock, kept whole with reason
+//   _sync_quarantine     changes refused for scope, clock or retention, kept whole
+//   _sync_hub_acks, _sync_retention, _sync_retention_horizon
+//                        what each office replica acknowledged, and each cleaning
+//                        (liaison/retention.h, HUB.md "Retention")
 //
 // Scope (engine/hub/HUB.md, "Scope"): an office writes only rows whose owner is its
 // office id, including the row's owner after the change; it receives rows it owns

@@ -66,10 +66,10 @@ struct HubCleaning {
   // acknowledgement does not reach it is behind the horizon.
   wire::HubCursor floor;
   int retain_days = 0;
-  std::int64_t counted = 0;  // office replicas counted
-  std::int64_t lapsed = 0;   // office replicas not counted: last acknowledgement too old
-  std::int64_t slimmed = 0;  // tombstones slimmed by this cleaning
-  std::int64_t covered = 0;  // tombstones the horizon covers in all
+  std::int64_t counted = 0;     // office replicas counted
+  std::int64_t lapsed = 0;      // office replicas not counted: last acknowledgement too old
+  std::int64_t slimmed = 0;     // tombstones slimmed by this cleaning
+  std::int64_t covered = 0;     // tombstones the horizon covers in all
   std::uint64_t max_clock = 0;  // the newest delete among them (hlc), 0 if none
   // CompactHub only: the offices of the lapsed replicas, one per replica.
   std::vector<std::string> lapsed_offices;
