@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 
 #include "liaison/retention.h"
@@ -39,6 +40,23 @@ Status RetireReplica(Db& db, const std::string& replica_id, const std::string& o
 // when it may sync: a replica the hub has never seen may; a known one may while its
 // last acknowledgement reaches the floor of the last cleaning and it is not retired.
 Result<std::string> ReseedReason(Db& db, const std::string& replica_id, const std::string& office);
+
+// The guard (HUB.md, "Retention"): keeps out of the master log a pushed change made
+// before a delete that the last cleaning's horizon covers, since offices may have
+// cleaned that tombstone and would bring the row back.
+class RetentionGuard {
+ public:
+  // Reads the last cleaning's horizon when a cleaning was made since the last call.
+  // Call it in the push's transaction, so that the cleaning it sees is the latest.
+  Status Refresh(Db& db);
+  // Why `change` must be kept aside ("retention: ..."), or "" when it may be merged.
+  Result<std::string> Check(Db& db, const Change& change);
+
+ private:
+  std::int64_t cleaning_ = 0;  // the id of the cleaning whose horizon is loaded
+  RetentionHorizon horizon_;
+  std::optional<Stmt> tombstone_;  // the delete's clock of a deleted row
+};
 
 // One office's standing for `liaison hub status`, from its live replicas.
 struct OfficeRetention {

@@ -107,11 +107,7 @@ struct HubSession::State {
   bool signed_push = false;  // both sides announced kCapSignedPush
   bool retention = false;    // both sides announced kCapRetention
   bool reseeding = false;    // the office pushes before re-seeding (kCapReseeding)
-  // The horizon of the hub's last cleaning (cleaning id `guarded`), reloaded in each
-  // push's transaction: changes made before a delete it covers are kept aside.
-  std::int64_t guarded = 0;
-  RetentionHorizon guard;
-  std::optional<Stmt> tombstone;  // the delete's clock of a deleted row
+  hub_internal::RetentionGuard guard;  // refreshed in each push's transaction
 
   Db& db() { return hub->replica.db(); }
   const ReplicaInfo& info() { return hub->replica.info(); }
@@ -141,8 +137,6 @@ struct HubSession::State {
   wire::Message OnPush(const Batch& batch, const std::string* signature);
   Result<wire::Message> Push(const Batch& batch, const SignedBatch* signed_batch);
   Result<std::string> CheckChange(const Change& c, RowScopes& scopes, Merger& merger);
-  Status LoadGuard();
-  Result<std::string> MadeBeforeCleanedDelete(const Change& c);
   Result<wire::Message> OnRetentionRequest(const wire::RetentionRequest& request);
   Result<wire::Message> Pull(const wire::PullRequest& request);
   Result<wire::PullBatch> Collect(const wire::HubCursor& after, std::uint32_t limit,
@@ -335,7 +329,7 @@ Result<wire::Message> HubSession::State::Push(const Batch& batch,
   wire::PushAck ack;
   ack.batch = batch.batch;
   LIAISON_ASSIGN_OR_RETURN(Merger merger, Merger::Begin(hub->replica));
-  LIAISON_RETURN_IF_ERROR(LoadGuard());
+  LIAISON_RETURN_IF_ERROR(guard.Refresh(db()));
   LIAISON_ASSIGN_OR_RETURN(RowScopes scopes, RowScopes::Prepare(db()));
   for (const Change& c : batch.changes) {
     if (c.seq <= watermark) {
@@ -380,7 +374,7 @@ Result<std::string> HubSession::State::CheckChange(const Change& c, RowScopes& s
     return "clock " + std::to_string(ahead_ms / 1000) + " s ahead of the hub's (limit " +
            std::to_string(options().max_clock_ahead_ms / 1000) + " s)";
   }
-  LIAISON_ASSIGN_OR_RETURN(std::string dead, MadeBeforeCleanedDelete(c));
+  LIAISON_ASSIGN_OR_RETURN(std::string dead, guard.Check(db(), c));
   if (!dead.empty()) return dead;
   std::optional<RowScope> before;
   if (c.op != ChangeOp::kInsert) {
@@ -399,42 +393,6 @@ Result<std::string> HubSession::State::CheckChange(const Change& c, RowScopes& s
                : "update would move row " + c.table + " " + c.pk + " to " + after->owner;
   }
   return std::string();
-}
-
-Status HubSession::State::LoadGuard() {
-  LIAISON_ASSIGN_OR_RETURN(std::int64_t last,
-                           db().QueryInt("SELECT coalesce(max(id), 0) FROM _sync_retention"));
-  if (last == guarded) return Status::Ok();
-  LIAISON_ASSIGN_OR_RETURN(std::optional<HubCleaning> cleaning, LastHubCleaning(db()));
-  guard = cleaning ? cleaning->horizon : RetentionHorizon{};
-  guarded = last;
-  return Status::Ok();
-}
-
-// Why `c` must be kept aside because it was made before a delete that the last
-// cleaning's horizon covers ("" if it was not): offices may have cleaned that
-// tombstone, and would bring the row back (HUB.md, "Retention").
-Result<std::string> HubSession::State::MadeBeforeCleanedDelete(const Change& c) {
-  if (guard.clocks.empty()) return std::string();
-  if (!tombstone) {
-    LIAISON_ASSIGN_OR_RETURN(Stmt stmt, db().Prepare("SELECT epoch_hlc, epoch_origin FROM "
-                                                     "_sync_rows WHERE tbl = ? AND pk = ? AND "
-                                                     "deleted = 1"));
-    tombstone.emplace(std::move(stmt));
-  }
-  tombstone->Reset();
-  tombstone->Bind(1, std::string_view(c.table)).Bind(2, std::string_view(c.pk));
-  LIAISON_ASSIGN_OR_RETURN(bool found, tombstone->Step());
-  if (!found) return std::string();
-  const Clock deleted{static_cast<std::uint64_t>(tombstone->Int(0)), tombstone->Text(1)};
-  tombstone->Reset();
-  const bool insert = c.op == ChangeOp::kInsert;
-  if (!guard.Covers(deleted) || (insert ? c.clock() : c.epoch) > deleted) return std::string();
-  return "retention: row " + c.table + " " + c.pk + " was deleted at " +
-         UtcText(static_cast<std::int64_t>(deleted.hlc >> 16)) +
-         " and every office had acknowledged it when the hub cleaned; this " + ChangeOpName(c.op) +
-         (insert ? " was made before that delete" : " was made on the incarnation it removed") +
-         " and would bring the row back: kept aside";
 }
 
 // Records the office's acknowledgement (HUB.md, "Retention") and answers with the

@@ -194,6 +194,44 @@ Result<std::string> ReseedReason(Db& db, const std::string& replica_id, const st
          "); deleted rows it has not seen were cleaned: run `liaison sync --reseed`";
 }
 
+Status RetentionGuard::Refresh(Db& db) {
+  LIAISON_ASSIGN_OR_RETURN(std::int64_t last,
+                           db.QueryInt("SELECT coalesce(max(id), 0) FROM _sync_retention"));
+  if (last == cleaning_) return Status::Ok();
+  LIAISON_ASSIGN_OR_RETURN(std::optional<HubCleaning> cleaning, LastHubCleaning(db));
+  horizon_ = cleaning ? cleaning->horizon : RetentionHorizon{};
+  cleaning_ = last;
+  return Status::Ok();
+}
+
+Result<std::string> RetentionGuard::Check(Db& db, const Change& c) {
+  if (horizon_.clocks.empty()) return std::string();
+  if (!tombstone_) {
+    LIAISON_ASSIGN_OR_RETURN(Stmt stmt, db.Prepare("SELECT epoch_hlc, epoch_origin FROM "
+                                                   "_sync_rows WHERE tbl = ? AND pk = ? AND "
+                                                   "deleted = 1"));
+    tombstone_.emplace(std::move(stmt));
+  }
+  tombstone_->Reset();
+  tombstone_->Bind(1, std::string_view(c.table)).Bind(2, std::string_view(c.pk));
+  LIAISON_ASSIGN_OR_RETURN(bool found, tombstone_->Step());
+  if (!found) return std::string();
+  const Clock deleted{static_cast<std::uint64_t>(tombstone_->Int(0)), tombstone_->Text(1)};
+  tombstone_->Reset();
+  // An insert made at or before the delete, or a change of an incarnation it removed
+  // (or an earlier one).
+  const bool insert = c.op == ChangeOp::kInsert;
+  if (!horizon_.Covers(deleted) || (insert ? c.clock() : c.epoch) > deleted) {
+    return std::string();
+  }
+  return "retention: row " + c.table + " " + c.pk + " was deleted at " +
+         UtcText(static_cast<std::int64_t>(deleted.hlc >> 16)) +
+         " and every office had acknowledged it when the hub cleaned; this " +
+         ChangeOpName(c.op) +
+         (insert ? " was made before that delete" : " was made on the incarnation it removed") +
+         " and would bring the row back: kept aside";
+}
+
 Result<std::map<std::string, OfficeRetention>> OfficeRetentionStanding(Db& db,
                                                                        std::int64_t now_ms) {
   LIAISON_RETURN_IF_ERROR(CreateRetentionTables(db));
