@@ -2,20 +2,25 @@
 //                   [--max-connections N] [--handshake-timeout-ms N] [--idle-timeout-ms N]
 //                   [--max-frame-bytes N] [--max-batch N] [--max-clock-ahead-ms N]
 // liaison hub status --db F [--json]
+// liaison hub compact --db F [--retain-days N] [--json]
 // liaison hub quarantine --db F [--json]
 //
 // The hub daemon (engine/include/liaison/net.h) and what it keeps about the offices
 // (engine/include/liaison/hub.h). `serve` prints "listening on HOST:PORT" on stdout
 // once bound (port 0 picks a free one), then one log line per sync session and per
 // refused connection on stderr; SIGTERM or SIGINT stops it: no new connections, open
-// sessions finish (at most the idle timeout), exit 0.
+// sessions finish (at most the idle timeout), exit 0. `compact` computes the retention
+// horizon from what every office has acknowledged and slims the tombstones it covers
+// (HUB.md, "Retention"); the master log and the audit chain are never touched.
 #include <iostream>
 
 #include "command.h"
+#include "liaison/hlc.h"
 #include "liaison/hub.h"
 #include "liaison/json.h"
 #include "liaison/net.h"
 #include "liaison/pki.h"
+#include "liaison/retention.h"
 #include "records.h"
 
 namespace liaison::cli {
@@ -115,6 +120,9 @@ void PrintStatusJson(const std::vector<OfficeStatus>& offices) {
         .Key("last_mismatch").Bool(o.last_mismatch)
         .Key("quarantined").Int(o.quarantined)
         .Key("skew_ms").Int(o.skew_ms)
+        .Key("acknowledged_sequence").Int(o.acknowledged_sequence)
+        .Key("acknowledged_at").String(o.acknowledged_at)
+        .Key("retention").String(o.retention)
         .EndObject();
     // clang-format on
   }
@@ -122,20 +130,32 @@ void PrintStatusJson(const std::vector<OfficeStatus>& offices) {
   std::cout << w.str() << "\n";
 }
 
-void PrintStatusText(const std::vector<OfficeStatus>& offices) {
+std::string CleaningLine(const HubCleaning& c) {
+  return "cleaning " + std::to_string(c.id) + " on " + UtcText(c.horizon.cleaned_ms) +
+         ": horizon at hub sequence " + std::to_string(c.floor.sequence()) + " of " +
+         std::to_string(c.horizon.position.sequence()) + " (" + std::to_string(c.counted) +
+         " office replicas counted, " + std::to_string(c.lapsed) + " lapsed, window " +
+         std::to_string(c.retain_days) + " days); " + std::to_string(c.covered) +
+         " tombstones covered, " + std::to_string(c.slimmed) + " slimmed now";
+}
+
+void PrintStatusText(const std::vector<OfficeStatus>& offices,
+                     const std::optional<HubCleaning>& cleaning) {
   if (offices.empty()) {
     std::cout << "no office has synced yet\n";
-    return;
+  } else {
+    std::vector<std::vector<std::string>> rows;
+    for (const OfficeStatus& o : offices) {
+      rows.push_back({o.office_id, o.last_sync_at, o.last_result, o.last_equal_at,
+                      std::to_string(o.last_equal_sequence), o.last_mismatch ? "yes" : "no",
+                      std::to_string(o.quarantined), std::to_string(o.skew_ms),
+                      o.acknowledged_at, o.retention});
+    }
+    PrintTable({"office", "last sync", "result", "last equal", "at sequence", "mismatch",
+                "quarantined", "skew ms", "acknowledged", "retention"},
+               rows);
   }
-  std::vector<std::vector<std::string>> rows;
-  for (const OfficeStatus& o : offices) {
-    rows.push_back({o.office_id, o.last_sync_at, o.last_result, o.last_equal_at,
-                    std::to_string(o.last_equal_sequence), o.last_mismatch ? "yes" : "no",
-                    std::to_string(o.quarantined), std::to_string(o.skew_ms)});
-  }
-  PrintTable({"office", "last sync", "result", "last equal", "at sequence", "mismatch",
-              "quarantined", "skew ms"},
-             rows);
+  std::cout << "retention: " << (cleaning ? CleaningLine(*cleaning) : "never cleaned") << "\n";
 }
 
 void RegisterStatus(CLI::App& hub) {
@@ -150,7 +170,7 @@ void RegisterStatus(CLI::App& hub) {
     if (*json) {
       PrintStatusJson(offices);
     } else {
-      PrintStatusText(offices);
+      PrintStatusText(offices, Check(LastHubCleaning(replica.db())));
     }
   });
 }
@@ -213,6 +233,56 @@ void RegisterQuarantine(CLI::App& hub) {
   });
 }
 
+void RegisterCompact(CLI::App& hub) {
+  auto* cmd = hub.add_subcommand(
+      "compact", "Compute the retention horizon and slim the tombstones every office has seen");
+  auto db = std::make_shared<std::string>();
+  auto options = std::make_shared<CompactOptions>();
+  auto json = std::make_shared<bool>(false);
+  cmd->add_option("--db", *db, "The hub's replica")->required();
+  cmd->add_option("--retain-days", options->retain_days,
+                  "An office whose last acknowledgement is older has lapsed: it no longer "
+                  "holds the horizon back, and must re-seed once the horizon passes it")
+      ->default_val(options->retain_days)
+      ->check(CLI::Range(0, 36'500));
+  cmd->add_flag("--json", *json, "One JSON object, every field");
+  cmd->footer(
+      "The master log and the audit chain are never cleaned. Offices clean their own\n"
+      "logs and tombstones by the horizon at the end of their next sync.\n"
+      "Example:\n"
+      "  liaison hub compact --db hub.db --retain-days 90");
+  cmd->callback([=] {
+    OpenOptions open;
+    open.full_sync = true;
+    Replica replica = Check(Replica::Open(*db, open));
+    HubCleaning c = Check(CompactHub(replica, *options));
+    if (*json) {
+      JsonWriter w;
+      // clang-format off
+      w.BeginObject()
+          .Key("cleaning").Int(c.id)
+          .Key("cleaned_at").String(UtcText(c.horizon.cleaned_ms))
+          .Key("retain_days").Int(c.retain_days)
+          .Key("head_sequence").Int(c.horizon.position.sequence())
+          .Key("horizon_sequence").Int(c.floor.sequence())
+          .Key("counted").Int(c.counted)
+          .Key("lapsed").Int(c.lapsed)
+          .Key("covered").Int(c.covered)
+          .Key("slimmed").Int(c.slimmed)
+          .Key("lapsed_offices").BeginArray();
+      // clang-format on
+      for (const std::string& office : c.lapsed_offices) w.String(office);
+      w.EndArray().EndObject();
+      std::cout << w.str() << "\n";
+      return;
+    }
+    std::cout << CleaningLine(c) << "\n";
+    for (const std::string& office : c.lapsed_offices) {
+      std::cout << "lapsed: " << office << " (must re-seed once the horizon passes it)\n";
+    }
+  });
+}
+
 }  // namespace
 
 void RegisterHub(CLI::App& app) {
@@ -221,6 +291,7 @@ void RegisterHub(CLI::App& app) {
   RegisterServe(*hub);
   RegisterStatus(*hub);
   RegisterQuarantine(*hub);
+  RegisterCompact(*hub);
 }
 
 }  // namespace liaison::cli

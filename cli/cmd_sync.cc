@@ -5,8 +5,12 @@
 // push its changes, pull what the hub has for it, compare digests. Prints
 //   pushed N, pulled N, conflicts N, quarantined N, verified yes|no at hub sequence N,
 //   checkpoint N witnessed
-// (the last part when the hub signed a checkpoint of its audit chain that extends the
-// one this office kept before: AUDIT.md, "Witnesses"), then one line per change the hub kept in quarantine (with the reason). Exits 0 when
+// (the checkpoint part when the hub signed a checkpoint of its audit chain that extends
+// the one this office kept before: AUDIT.md, "Witnesses"; then ", cleaned N" when the
+// office cleaned tombstones and log entries by the hub's retention horizon: HUB.md,
+// "Retention"), then one line per change the hub kept in quarantine (with the reason).
+// An office behind the hub's retention horizon is refused (`reseed`) and must run
+// `--reseed`, whose push the hub then takes. Exits 0 when
 // the round completed and the digests matched, 3 when it completed but this office's
 // scope differs from the master copy (repaired by --reseed: push, move the file aside,
 // fill a new replica from the master copy), 1 when it did not complete. Progress goes to stderr when stderr is
@@ -44,7 +48,8 @@ std::string SummaryLine(const SyncSummary& s) {
          ", conflicts " + std::to_string(s.conflicts) + ", quarantined " +
          std::to_string(s.quarantined) + ", verified " + (s.verified ? "yes" : "no") +
          " at hub sequence " + std::to_string(s.hub_sequence) +
-         (s.witnessed >= 0 ? ", checkpoint " + std::to_string(s.witnessed) + " witnessed" : "");
+         (s.witnessed >= 0 ? ", checkpoint " + std::to_string(s.witnessed) + " witnessed" : "") +
+         (s.cleaned > 0 ? ", cleaned " + std::to_string(s.cleaned) : "");
 }
 
 }  // namespace
@@ -114,7 +119,11 @@ void RegisterSync(CLI::App& app) {
       }
       return std::move(summary).value();
     };
+    // The round before a re-seed tells the hub so: it is taken even from an office
+    // behind the retention horizon, and the replica is retired once it completes.
+    options.office.reseeding = in->reseed;
     SyncSummary last = round();
+    options.office.reseeding = false;
     if (in->reseed) {
       std::string backup = Check(ReseedReplica(options.db_path));
       std::cout << "moved " << options.db_path << " aside to " << backup

@@ -9,6 +9,9 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <thread>
 
 #include "support/hub_runner.h"
 #include "support/temp_dir.h"
@@ -51,6 +54,13 @@ class NetCli : public ::testing::Test {
                                    "verified yes at hub sequence [0-9]+, checkpoint [0-9]+ witnessed"))
         << office;
     return line;
+  }
+
+  // The one integer `query` returns on the replica file `db`.
+  static std::int64_t FileCount(const std::string& db, const std::string& query) {
+    CommandOutput r = RunCommand("sqlite3 " + Q(db) + " " + Q(query));
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return std::stoll(r.out);
   }
 
   std::int64_t Listed(const std::string& command, const std::string& db) {
@@ -126,6 +136,68 @@ TEST_F(NetCli, AQuarantinedEditIsReportedAndReseedingRepairsTheOffice) {
   EXPECT_THAT(LiaisonOk("office list --db " + Q(Db("town-a"))), Not(HasSubstr("Renamed")));
   EXPECT_THAT(LiaisonOk("hub status --db " + Q(hub_db_) + " --json"),
               Not(HasSubstr("\"last_mismatch\":true")));
+}
+
+TEST_F(NetCli, RetentionCleansWhatEveryOfficeHasAndSendsALateOfficeToReseed) {
+  HubProcess hub({"--db", hub_db_, "--pki", pki_}, dir_.File("hub.log"));
+  ASSERT_NE(hub.port(), 0);
+  auto sql = [&](const std::string& db, const std::string& statements) {
+    CommandOutput r = RunCommand("sqlite3 " + Q(db) + " " + Q(statements));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  };
+  const std::string member = "INSERT INTO group_members(id, owner, group_id, deputy_id) "
+                             "VALUES('g/d', 'town-b', 'g', 'd');";
+  sql(Db("town-b"), member);
+  Sync("town-a", hub.address());
+  Sync("town-b", hub.address());
+  // town-b, offline, removes the member and adds it again; later the city office
+  // removes it; town-a syncs, town-b stays away for 100 days.
+  sql(Db("town-b"), "DELETE FROM group_members WHERE id = 'g/d';" + member);
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  sql(hub_db_, "DELETE FROM group_members WHERE id = 'g/d'");
+  Sync("town-a", hub.address());
+  Sync("town-a", hub.address());
+  sql(hub_db_, "UPDATE _sync_hub_acks SET acked_ms = acked_ms - 8640000000 WHERE office_id = 'town-b'");
+
+  std::string compact = LiaisonOk("hub compact --db " + Q(hub_db_));
+  EXPECT_THAT(compact, HasSubstr("1 lapsed, window 90 days); 1 tombstones covered"));
+  EXPECT_THAT(compact, HasSubstr("lapsed: town-b"));
+  std::string status = LiaisonOk("hub status --db " + Q(hub_db_));
+  EXPECT_THAT(status, HasSubstr("behind the horizon"));
+  EXPECT_THAT(status, HasSubstr("retention: cleaning 1 on "));
+  EXPECT_THAT(LiaisonOk("hub status --db " + Q(hub_db_) + " --json"),
+              HasSubstr("\"retention\":\"counted\""));
+
+  // town-a cleans; the hub's log and chain are whole.
+  EXPECT_THAT(LiaisonOk(SyncArgs("town-a", hub.address())), MatchesRegex(".*verified yes.*, cleaned [1-9][0-9]*"));
+  EXPECT_THAT(LiaisonOk("audit verify " + Q(hub_db_)), HasSubstr("chain verified: "));
+  const std::string bundle = dir_.File("a.bundle");
+  CommandOutput exported = RunLiaison("export --db " + Q(Db("town-a")) + " --out " + Q(bundle));
+  EXPECT_NE(exported.exit_code, 0);
+  EXPECT_THAT(exported.err, HasSubstr("re-seed the receiver"));
+  EXPECT_FALSE(std::filesystem::exists(bundle));
+
+  // town-b is refused and changes nothing, until it re-seeds.
+  const std::string digest = LiaisonOk("digest --db " + Q(Db("town-b")));
+  CommandOutput late = RunLiaison(SyncArgs("town-b", hub.address()) + " --retry 2 --backoff-ms 10");
+  EXPECT_EQ(late.exit_code, 1);
+  EXPECT_THAT(late.err, HasSubstr("the hub refused (reseed): office town-b last pulled hub sequence"));
+  EXPECT_THAT(late.err, HasSubstr("run `liaison sync --reseed`"));
+  EXPECT_THAT(late.err, Not(HasSubstr("attempt 1 failed")));
+  EXPECT_EQ(LiaisonOk("digest --db " + Q(Db("town-b"))), digest);
+
+  std::string reseeded = LiaisonOk(SyncArgs("town-b", hub.address()) + " --reseed");
+  EXPECT_THAT(reseeded, HasSubstr("quarantined 2"));
+  EXPECT_THAT(reseeded, HasSubstr("retention: row group_members g/d was deleted"));
+  EXPECT_THAT(reseeded, HasSubstr("aside to "));
+  EXPECT_THAT(reseeded, MatchesRegex("(.|\n)*pushed 0, pulled [0-9]+, conflicts 0, quarantined 0, "
+                                     "verified yes(.|\n)*"));
+  for (const std::string& db : {hub_db_, Db("town-b")}) {
+    EXPECT_EQ(FileCount(db, "SELECT count(*) FROM group_members"), 0) << db;
+  }
+  EXPECT_THAT(LiaisonOk("hub quarantine --db " + Q(hub_db_)), HasSubstr("retention: row"));
+  hub.Signal(SIGTERM);
+  EXPECT_EQ(hub.Wait(std::chrono::seconds(10)), 0);
 }
 
 TEST_F(NetCli, ASyncThatCannotReachTheHubFailsWithTheReason) {

@@ -305,6 +305,12 @@ section "A listing as JSON (liaison voter list --db sub-b.db --representative --
 section "Hub status (liaison hub status): last sync and last equal digest of each office"
 "$liaison" hub status --db city.db
 
+section "Retention: cleaning what every office has acknowledged (liaison hub compact)"
+show hub compact --db city.db
+step "the master log and its audit chain keep everything; an office cleans its own logs"
+step "as far as the horizon at its next sync:"
+sync_office sub-b
+
 section "Stopping the hub (SIGTERM): it drains and logs one line per sync"
 kill -TERM "$hub_pid"
 wait "$hub_pid"

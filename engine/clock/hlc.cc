@@ -22,4 +22,13 @@ std::uint64_t WallMillis() {
       duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count());
 }
 
+std::string UtcText(std::int64_t ms) {
+  const auto secs = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
 }  // namespace liaison

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <optional>
 
+#include "hub/acks.h"
 #include "hub/hub_tables.h"
 #include "hub/scope.h"
 #include "liaison/audit.h"
@@ -13,6 +14,7 @@
 #include "liaison/ids.h"
 #include "liaison/merger.h"
 #include "liaison/pki.h"
+#include "liaison/retention.h"
 
 namespace liaison {
 
@@ -103,6 +105,9 @@ struct HubSession::State {
   std::optional<Checkpoint> checkpoint;  // signed at the first WitnessRequest
   std::string certificate;  // the office's (DER); empty: no signed batches asked for
   bool signed_push = false;  // both sides announced kCapSignedPush
+  bool retention = false;    // both sides announced kCapRetention
+  bool reseeding = false;    // the office pushes before re-seeding (kCapReseeding)
+  hub_internal::RetentionGuard guard;  // refreshed in each push's transaction
 
   Db& db() { return hub->replica.db(); }
   const ReplicaInfo& info() { return hub->replica.info(); }
@@ -132,6 +137,7 @@ struct HubSession::State {
   wire::Message OnPush(const Batch& batch, const std::string* signature);
   Result<wire::Message> Push(const Batch& batch, const SignedBatch* signed_batch);
   Result<std::string> CheckChange(const Change& c, RowScopes& scopes, Merger& merger);
+  Result<wire::Message> OnRetentionRequest(const wire::RetentionRequest& request);
   Result<wire::Message> Pull(const wire::PullRequest& request);
   Result<wire::PullBatch> Collect(const wire::HubCursor& after, std::uint32_t limit,
                                   std::int64_t max_scanned);
@@ -180,6 +186,9 @@ std::optional<wire::Message> HubSession::Handle(const wire::Message& message) {
     if (const auto* witness = std::get_if<wire::WitnessRequest>(&message)) {
       return s.OnWitnessRequest(*witness);
     }
+    if (const auto* request = std::get_if<wire::RetentionRequest>(&message)) {
+      return s.OnRetentionRequest(*request);
+    }
     return Refuse(RC::kUnexpected,
                   std::string("unexpected ") + wire::TypeName(wire::TypeOf(message)));
   };
@@ -219,12 +228,20 @@ wire::Message HubSession::State::OnHello(const wire::Hello& hello) {
   if (!IsHexId(hello.replica_id) || hello.replica_id == info().replica_id.value()) {
     return End(Refuse(RC::kIdentity, "malformed replica id '" + hello.replica_id + "'"));
   }
+  retention = (hello.capabilities & wire::kCapRetention) != 0;
+  reseeding = (hello.capabilities & wire::kCapReseeding) != 0;
+  // Judged before the binding, which makes a new replica known.
+  auto behind = reseeding ? Result<std::string>(std::string())
+                          : hub_internal::ReseedReason(db(), hello.replica_id, office);
+  if (!behind.ok()) return End(Refuse(RC::kInternal, behind.status().message()));
   auto bind = hub_internal::BindReplica(db(), hello.replica_id, office);
   if (!bind.ok()) return End(Refuse(RC::kInternal, bind.status().message()));
   if (*bind != office) {
     return End(Refuse(RC::kIdentity, "replica " + hello.replica_id + " belongs to office " +
                                          *bind + ", not " + office));
   }
+  // An office that does not know the `reseed` code gets `identity`, with the same reason.
+  if (!behind->empty()) return End(Refuse(retention ? RC::kReseed : RC::kIdentity, *behind));
   replica_id = hello.replica_id;
   schema_version = version;
   skew_ms = static_cast<std::int64_t>(hello.wall_ms) - static_cast<std::int64_t>(WallMillis());
@@ -238,7 +255,8 @@ wire::Message HubSession::State::OnHello(const wire::Hello& hello) {
   welcome.office_id = office;
   signed_push = !certificate.empty() && (hello.capabilities & wire::kCapSignedPush) != 0;
   welcome.capabilities = wire::kCapReseed | (options().signer ? wire::kCapWitness : 0) |
-                         (certificate.empty() ? 0 : wire::kCapSignedPush);
+                         (certificate.empty() ? 0 : wire::kCapSignedPush) |
+                         wire::kCapRetention | (reseeding ? wire::kCapReseeding : 0);
   welcome.watermark = *watermark;
   welcome.max_frame_bytes = options().max_frame_bytes;
   welcome.max_batch_changes = options().max_batch_changes;
@@ -311,6 +329,7 @@ Result<wire::Message> HubSession::State::Push(const Batch& batch,
   wire::PushAck ack;
   ack.batch = batch.batch;
   LIAISON_ASSIGN_OR_RETURN(Merger merger, Merger::Begin(hub->replica));
+  LIAISON_RETURN_IF_ERROR(guard.Refresh(db()));
   LIAISON_ASSIGN_OR_RETURN(RowScopes scopes, RowScopes::Prepare(db()));
   for (const Change& c : batch.changes) {
     if (c.seq <= watermark) {
@@ -355,6 +374,8 @@ Result<std::string> HubSession::State::CheckChange(const Change& c, RowScopes& s
     return "clock " + std::to_string(ahead_ms / 1000) + " s ahead of the hub's (limit " +
            std::to_string(options().max_clock_ahead_ms / 1000) + " s)";
   }
+  LIAISON_ASSIGN_OR_RETURN(std::string dead, guard.Check(db(), c));
+  if (!dead.empty()) return dead;
   std::optional<RowScope> before;
   if (c.op != ChangeOp::kInsert) {
     LIAISON_ASSIGN_OR_RETURN(before, scopes.Find(c.table, c.pk));
@@ -372,6 +393,36 @@ Result<std::string> HubSession::State::CheckChange(const Change& c, RowScopes& s
                : "update would move row " + c.table + " " + c.pk + " to " + after->owner;
   }
   return std::string();
+}
+
+// Records the office's acknowledgement (HUB.md, "Retention") and answers with the
+// last cleaning.
+Result<wire::Message> HubSession::State::OnRetentionRequest(const wire::RetentionRequest& request) {
+  if (!retention) {
+    return Refuse(wire::RefusalCode::kUnexpected,
+                  "a RetentionRequest without kCapRetention on both sides");
+  }
+  LIAISON_ASSIGN_OR_RETURN(wire::HubCursor head, Head());
+  LIAISON_ASSIGN_OR_RETURN(std::int64_t watermark, Watermark());
+  wire::Retention out;
+  // A replica about to be re-seeded acknowledges nothing: it is retired at the end.
+  out.acknowledged = !reseeding && request.acknowledged.own <= head.own &&
+                     request.acknowledged.received <= head.received && request.pushed <= watermark;
+  if (out.acknowledged) {
+    LIAISON_RETURN_IF_ERROR(hub_internal::RecordAck(db(), replica_id, office, request.acknowledged,
+                                                    static_cast<std::int64_t>(WallMillis())));
+  }
+  LIAISON_ASSIGN_OR_RETURN(std::optional<HubCleaning> last, LastHubCleaning(db()));
+  if (last) {
+    out.cleaned_ms = last->horizon.cleaned_ms;
+    out.position = last->horizon.position;
+    out.horizon = last->horizon.ToWire();
+    // Entries that do not fit the frame are left out: the office cleans less.
+    const std::size_t room = (options().max_frame_bytes - 64) / (8 + wire::kMaxIdBytes + 8);
+    if (out.horizon.size() > room) out.horizon.resize(room);
+  }
+  summary.acknowledged = out.acknowledged;
+  return wire::Message(std::move(out));
 }
 
 // Whether `c` goes to this office: not its own, in its scope, storable at its schema.
@@ -526,6 +577,10 @@ void HubSession::Close() {
     result = s.summary.verified ? "complete" : "complete, scope differs";
   }
   if (s.replica_id.empty() && s.summary.refusal.empty() && s.phase == State::Phase::kHello) return;
+  if (s.reseeding && s.summary.complete) {
+    (void)hub_internal::RetireReplica(s.db(), s.replica_id, s.office,
+                                      static_cast<std::int64_t>(WallMillis()));
+  }
   (void)hub_internal::RecordSync(s.db(), s.office, result, s.summary, s.skew_ms);
 }
 

@@ -1,6 +1,7 @@
 // The hub's metadata tables (hub_tables.h) and the listings of hub.h.
 #include "hub/hub_tables.h"
 
+#include "hub/acks.h"
 #include "hub/scope.h"
 #include "liaison/bundle.h"
 #include "liaison/changelog.h"
@@ -21,6 +22,7 @@ std::string ValuesJson(const Change& c) {
 
 Status CreateHubTables(Db& db) {
   LIAISON_RETURN_IF_ERROR(CreateScopeTable(db));
+  LIAISON_RETURN_IF_ERROR(CreateRetentionTables(db));
   return db.Exec(R"sql(
 CREATE TABLE IF NOT EXISTS _sync_hub_replicas (
   replica_id TEXT PRIMARY KEY NOT NULL,
@@ -164,6 +166,17 @@ Result<std::vector<OfficeStatus>> ListOfficeStatus(Replica& hub) {
     s.quarantined = list.Int(7);
     s.skew_ms = list.Int(8);
     out.push_back(std::move(s));
+  }
+  LIAISON_ASSIGN_OR_RETURN(auto standing, hub_internal::OfficeRetentionStanding(
+                                              db, static_cast<std::int64_t>(WallMillis())));
+  for (OfficeStatus& s : out) {
+    auto it = standing.find(s.office_id);
+    if (it == standing.end()) continue;
+    s.acknowledged_sequence = it->second.acknowledged_sequence;
+    if (it->second.acknowledged_ms > 0) {
+      s.acknowledged_at = UtcText(it->second.acknowledged_ms);
+    }
+    s.retention = it->second.standing;
   }
   return out;
 }

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <ctime>
 
+#include "hub/acks.h"
 #include "hub/scope.h"
 #include "liaison/audit.h"
 #include "liaison/capture.h"
@@ -18,6 +19,7 @@
 #include "liaison/hub.h"
 #include "liaison/merger.h"
 #include "liaison/pki.h"
+#include "liaison/retention.h"
 
 namespace liaison {
 namespace {
@@ -38,19 +40,10 @@ Status CreateLinkTable(Db& db) {
       "PRIMARY KEY (hub_replica_id, n, head)) WITHOUT ROWID");
 }
 
-std::string UtcTime(std::int64_t ms) {
-  const auto secs = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 }  // namespace
 
 struct OfficeSession::State {
-  enum class Phase { kWelcome, kWitness, kPush, kPull, kVerify, kDone };
+  enum class Phase { kWelcome, kWitness, kPush, kPull, kVerify, kRetention, kDone };
 
   Replica* replica = nullptr;
   OfficeSyncOptions options;
@@ -64,6 +57,12 @@ struct OfficeSession::State {
   std::uint64_t acked = 0;        // the last batch acknowledged
   std::int64_t push_total = 0, push_done = 0;
   wire::HubCursor cursor;
+  // What this round may acknowledge (HUB.md, "Retention"): the cursor it started from
+  // and its own changes then; the hub's watermark of its changes as last announced.
+  wire::HubCursor start_cursor;
+  std::int64_t start_seq = 0;
+  std::int64_t hub_watermark = 0;
+  bool equal = false;  // the Verdict found the scope equal
   int verify_attempts = 0;
   std::optional<Checkpoint> last_seen;  // the last checkpoint kept from this hub
   std::optional<wire::Witness> witness;  // this round's checkpoint, once received
@@ -86,6 +85,8 @@ struct OfficeSession::State {
   Result<std::optional<wire::Message>> OnAck(const wire::PushAck& ack);
   Result<wire::Message> OnPull(const wire::PullBatch& batch);
   Result<wire::Message> OnVerdict(const wire::Verdict& verdict);
+  Result<wire::Message> OnRetention(const wire::Retention& retention);
+  bool Retains() const { return (hub.capabilities & wire::kCapRetention) != 0; }
   Result<wire::Message> Verify();
   Status LoadCursor();
   Status SaveCursor();
@@ -120,8 +121,9 @@ wire::Message OfficeSession::Start() {
   wire::Hello hello;
   hello.schema_version = static_cast<std::uint32_t>(state_->replica->info().schema_version);
   hello.replica_id = state_->replica->info().replica_id.value();
-  hello.capabilities =
-      wire::kCapReseed | (state_->options.signer ? wire::kCapSignedPush : 0);
+  hello.capabilities = wire::kCapReseed | wire::kCapRetention |
+                       (state_->options.signer ? wire::kCapSignedPush : 0) |
+                       (state_->options.reseeding ? wire::kCapReseeding : 0);
   hello.wall_ms = WallMillis();
   return hello;
 }
@@ -180,6 +182,9 @@ Result<std::optional<wire::Message>> OfficeSession::Handle(const wire::Message& 
         return std::optional<wire::Message>(std::move(*next));
       }
       return unexpected();
+    case State::Phase::kRetention:
+      if (const auto* r = std::get_if<wire::Retention>(&message)) return wrap(s.OnRetention(*r));
+      return unexpected();
     case State::Phase::kDone:
       return std::optional<wire::Message>();
   }
@@ -199,6 +204,9 @@ Result<std::optional<wire::Message>> OfficeSession::State::OnWelcome(const wire:
   options.max_batch_changes = std::min(options.max_batch_changes, w.max_batch_changes);
   options.max_frame_bytes = std::min(options.max_frame_bytes, w.max_frame_bytes);
   LIAISON_RETURN_IF_ERROR(LoadCursor());
+  start_cursor = cursor;
+  hub_watermark = w.watermark;
+  LIAISON_ASSIGN_OR_RETURN(start_seq, db().QueryInt("SELECT coalesce(max(seq), 0) FROM _sync_changes"));
   LIAISON_RETURN_IF_ERROR(LoadLastSeen());
   const bool hub_witnesses = (w.capabilities & wire::kCapWitness) != 0;
   if (hub_witnesses && !options.hub_certificate.empty()) {
@@ -213,7 +221,7 @@ Result<std::optional<wire::Message>> OfficeSession::State::OnWelcome(const wire:
     phase = Phase::kDone;
     return Status::FailedPrecondition(
         "the hub signed a checkpoint of its audit chain at entry " + std::to_string(last_seen->n) +
-        " on " + UtcTime(last_seen->signed_ms) +
+        " on " + UtcText(last_seen->signed_ms) +
         " and now signs none: its history can not be checked; report this to the auditors");
   }
   return StartPush();
@@ -297,6 +305,7 @@ Result<std::optional<wire::Message>> OfficeSession::State::OnAck(const wire::Pus
                               " instead of " + std::to_string(acked + 1));
   }
   acked = ack.batch;
+  hub_watermark = ack.watermark;
   summary.pushed += ack.applied;
   summary.duplicates += ack.duplicates;
   summary.conflicts += ack.conflicts;
@@ -369,7 +378,34 @@ Result<wire::Message> OfficeSession::State::OnVerdict(const wire::Verdict& verdi
   summary.hub_sequence = verdict.hub_sequence;
   summary.complete = true;
   LIAISON_RETURN_IF_ERROR(SaveComparison(verdict));
+  equal = verdict.equal;
+  if (Retains()) {
+    // Everything written before the pull reached `cursor` is among the changes up to
+    // `now`; if the hub holds them all, the round acknowledges `cursor`, otherwise
+    // where it started.
+    LIAISON_ASSIGN_OR_RETURN(std::int64_t now,
+                             db().QueryInt("SELECT coalesce(max(seq), 0) FROM _sync_changes"));
+    phase = Phase::kRetention;
+    if (now <= hub_watermark) return wire::Message(wire::RetentionRequest{cursor, now});
+    return wire::Message(wire::RetentionRequest{start_cursor, start_seq});
+  }
   phase = Phase::kDone;
+  return wire::Message(wire::Bye{});
+}
+
+// Cleans by the hub's last horizon once this replica has pulled as far as the hub had
+// when it cleaned, and its scope matched the master copy's.
+Result<wire::Message> OfficeSession::State::OnRetention(const wire::Retention& retention) {
+  summary.acknowledged = retention.acknowledged;
+  phase = Phase::kDone;
+  const bool reached =
+      cursor.own >= retention.position.own && cursor.received >= retention.position.received;
+  if (equal && retention.cleaned_ms > 0 && reached && !options.reseeding) {
+    LIAISON_ASSIGN_OR_RETURN(
+        ReplicaCleaning cleaned,
+        CleanReplica(*replica, RetentionHorizon::FromWire(retention), hub_watermark));
+    summary.cleaned = cleaned.total();
+  }
   return wire::Message(wire::Bye{});
 }
 
@@ -427,7 +463,7 @@ Result<std::optional<wire::Message>> OfficeSession::State::OnWitness(const wire:
     summary.refusal = "the hub's history was rewritten";
     return Status::FailedPrecondition(
         "the hub's audit chain " + what + " the checkpoint at entry " +
-        std::to_string(last_seen->n) + " it signed on " + UtcTime(last_seen->signed_ms) +
+        std::to_string(last_seen->n) + " it signed on " + UtcText(last_seen->signed_ms) +
         " (head " + HexBytes(last_seen->head).substr(0, 16) + "…): its history was rewritten. "
         "Nothing was pushed or pulled; both checkpoints are kept in _sync_witness for the "
         "auditors");

@@ -61,6 +61,7 @@ bool IsPermanent(wire::RefusalCode code) {
     case wire::RefusalCode::kIdentity:
     case wire::RefusalCode::kMalformed:
     case wire::RefusalCode::kTooLarge:
+    case wire::RefusalCode::kReseed:
       return true;
     default:
       return false;

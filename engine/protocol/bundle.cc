@@ -2,6 +2,7 @@
 // import (see liaison/bundle.h and engine/protocol/BUNDLE.md).
 #include "liaison/audit.h"
 #include "liaison/bundle.h"
+#include "liaison/retention.h"
 
 #include <fcntl.h>
 #include <openssl/evp.h>
@@ -414,6 +415,9 @@ Result<BundleSummary> VerifyBundle(const std::string& path) {
 Result<ExportStats> ExportBundle(Replica& replica, const std::string& path,
                                  const ExportOptions& options) {
   const VersionVector& since = options.since;
+  // A replica that cleaned its logs (retention.h) cannot give a receiver that lacks
+  // what it cleaned a complete bundle: refused before any file is made.
+  LIAISON_RETURN_IF_ERROR(CheckSinceCoversCleaned(replica.db(), since));
   BundleHeader header{replica.info().replica_id.value(),
                       replica.info().office_id.value(),
                       replica.info().role,

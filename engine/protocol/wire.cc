@@ -31,13 +31,15 @@ constexpr std::array<TypeEntry, std::variant_size_v<Message>> kTypes = {{
     {Type::kWitnessRequest, "WitnessRequest"},
     {Type::kWitness, "Witness"},
     {Type::kSignedPushBatch, "SignedPushBatch"},
+    {Type::kRetentionRequest, "RetentionRequest"},
+    {Type::kRetention, "Retention"},
 }};
 
 // Names of refusal codes 1, 2, ... (WIRE.md, "Refusal codes").
-constexpr std::array<const char*, 9> kRefusalCodeNames = {
+constexpr std::array<const char*, 10> kRefusalCodeNames = {
     "protocol-version", "schema-version", "identity", "malformed", "too-large",
-    "unexpected",       "busy",           "internal", "batch"};
-static_assert(kRefusalCodeNames.size() == static_cast<std::size_t>(RefusalCode::kBatch));
+    "unexpected",       "busy",           "internal", "batch",     "reseed"};
+static_assert(kRefusalCodeNames.size() == static_cast<std::size_t>(RefusalCode::kReseed));
 
 std::optional<std::size_t> IndexOf(std::uint8_t type) {
   for (std::size_t i = 0; i < kTypes.size(); ++i) {

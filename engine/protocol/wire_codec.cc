@@ -23,6 +23,7 @@ using protocol_internal::Refuse;
 namespace {
 
 constexpr std::uint64_t kMinQuarantinedBytes = 16;  // seq 8, reason length 8
+constexpr std::uint64_t kMinHorizonClockBytes = 17;  // origin length 8 and a byte, hlc 8
 
 // ---- Field helpers: one name, both directions.
 
@@ -54,7 +55,7 @@ void Bool(In& ar, bool& b, const char* field) { b = protocol_internal::LoadBool(
 
 bool KnownRefusalCode(std::uint16_t code) {
   return code >= static_cast<std::uint16_t>(RefusalCode::kProtocolVersion) &&
-         code <= static_cast<std::uint16_t>(RefusalCode::kBatch);
+         code <= static_cast<std::uint16_t>(RefusalCode::kReseed);
 }
 void Code(Out& ar, const RefusalCode& code, const char*) { ar(static_cast<std::uint16_t>(code)); }
 void Code(In& ar, RefusalCode& code, const char* field) {
@@ -81,7 +82,9 @@ void ForItem(std::uint64_t i, const char* item, Step&& step) {
   }
 }
 
-// A u64 count, then the items; at most kMaxBatchChanges.
+// A u64 count, then the items; at most kMaxBatchChanges (which is also
+// kMaxHorizonOrigins).
+static_assert(kMaxHorizonOrigins == kMaxBatchChanges);
 template <typename T>
 void Items(Out& ar, const std::vector<T>& items, const char* item, std::uint64_t) {
   CheckAtMost(items.size(), kMaxBatchChanges, (std::string(item) + " count").c_str());
@@ -205,6 +208,22 @@ void Check(const Witness& m) {
   }
 }
 
+void Check(const RetentionRequest& m) { CheckNotNegative(m.pushed, "pushed"); }
+
+void Check(const HorizonClock& m) { CheckId(m.origin, "origin"); }
+
+void Check(const Retention& m) {
+  CheckNotNegative(m.cleaned_ms, "cleaned_ms");
+  if (m.cleaned_ms == 0 && (m.position.sequence() != 0 || !m.horizon.empty())) {
+    Refuse("a horizon without a cleaning");
+  }
+  for (std::size_t i = 1; i < m.horizon.size(); ++i) {
+    if (!(m.horizon[i - 1].origin < m.horizon[i].origin)) {
+      Refuse("horizon origins are not sorted and distinct at entry " + std::to_string(i + 1));
+    }
+  }
+}
+
 // ---- Layouts, in the order WIRE.md lists the fields. `M` is the message, const
 // when saving.
 
@@ -303,6 +322,23 @@ void Fields(auto& ar, Is<Witness> auto& m) {
   Str(ar, m.certificate, "certificate", kMaxCertificateBytes);
   Fixed(ar, m.from, "from");
   Str(ar, m.links, "links");
+}
+
+void Fields(auto& ar, Is<RetentionRequest> auto& m) {
+  ar(m.acknowledged);
+  Fixed(ar, m.pushed, "pushed");
+}
+
+void Fields(auto& ar, Is<HorizonClock> auto& m) {
+  Str(ar, m.origin, "origin", kMaxIdBytes);
+  Fixed(ar, m.hlc, "hlc");
+}
+
+void Fields(auto& ar, Is<Retention> auto& m) {
+  Bool(ar, m.acknowledged, "acknowledged");
+  Fixed(ar, m.cleaned_ms, "cleaned_ms");
+  ar(m.position);
+  Items(ar, m.horizon, "horizon entry", kMinHorizonClockBytes);
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 
 #include <cstring>
 #include <limits>
+#include <map>
 #include <memory>
 #include <string>
 #include <variant>
@@ -86,7 +87,7 @@ rc::Gen<Message> GenHandshake() {
       gen::set(&Welcome::wall_ms));
   auto refusal = gen::build<Refusal>(
       gen::set(&Refusal::code,
-               gen::map(gen::inRange<std::uint16_t>(1, 10),
+               gen::map(gen::inRange<std::uint16_t>(1, 11),
                         [](std::uint16_t c) { return static_cast<RefusalCode>(c); })),
       gen::set(&Refusal::reason, GenText(kMaxReasonBytes)));
   return gen::oneOf(AsMessage(hello), AsMessage(welcome), AsMessage(refusal),
@@ -152,7 +153,26 @@ rc::Gen<Message> GenVerification() {
         w.links = std::string(links * kHashBytes, '\x5a');
         return w;
       });
-  return gen::oneOf(AsMessage(verify), AsMessage(verdict), AsMessage(request), AsMessage(witness));
+  auto acknowledgement = gen::build<RetentionRequest>(
+      gen::set(&RetentionRequest::acknowledged, GenCursor()),
+      gen::set(&RetentionRequest::pushed, GenCount()));
+  auto retention = gen::map(
+      gen::tuple(gen::arbitrary<bool>(), gen::inRange<std::int64_t>(0, std::int64_t{1} << 62),
+                 GenCursor(), gen::container<std::map<std::string, std::uint64_t>>(GenId(),
+                                                                                   gen::arbitrary<std::uint64_t>())),
+      [](const auto& t) {
+        const auto& [acknowledged, cleaned_ms, position, clocks] = t;
+        Retention r;
+        r.acknowledged = acknowledged;
+        r.cleaned_ms = cleaned_ms;
+        if (cleaned_ms > 0) {
+          r.position = position;
+          for (const auto& [origin, hlc] : clocks) r.horizon.push_back(HorizonClock{origin, hlc});
+        }
+        return r;
+      });
+  return gen::oneOf(AsMessage(verify), AsMessage(verdict), AsMessage(request), AsMessage(witness),
+                    AsMessage(acknowledgement), AsMessage(retention));
 }
 
 rc::Gen<Message> GenMessage() {

@@ -165,6 +165,17 @@ std::vector<Golden> MakeGoldenFrames() {
                    .Change(up[1])
                    .Str(batch_signature)
                    .bytes()});
+  // Added with kCapRetention.
+  g.push_back({"50-retention-request.frame", Type::kRetentionRequest,
+               RetentionRequest{HubCursor{122, 45}, 43},
+               FrameBytes(Type::kRetentionRequest).I64(122).I64(45).I64(43).bytes()});
+  FrameBytes retention(Type::kRetention);
+  retention.U8(1).I64(1764230054000).I64(122).I64(45).U64(2);
+  retention.Str(kOffice).U64(kHlc1 + 1).Str(kHub).U64(kHlc1 + 6);
+  g.push_back({"51-retention.frame", Type::kRetention,
+               Retention{true, 1764230054000, HubCursor{122, 45},
+                         {HorizonClock{kOffice, kHlc1 + 1}, HorizonClock{kHub, kHlc1 + 6}}},
+               retention.bytes()});
   return g;
 }
 
@@ -270,6 +281,8 @@ TEST(WireGolden, NamesOfTypesAndRefusalCodes) {
   EXPECT_STREQ(TypeName(Type::kPullBatch), "PullBatch");
   EXPECT_STREQ(TypeName(static_cast<Type>(0x7f)), "unknown");
   EXPECT_STREQ(RefusalCodeName(RefusalCode::kTooLarge), "too-large");
+  EXPECT_STREQ(RefusalCodeName(RefusalCode::kReseed), "reseed");
+  EXPECT_STREQ(TypeName(Type::kRetention), "Retention");
   EXPECT_STREQ(RefusalCodeName(static_cast<RefusalCode>(99)), "unknown");
 }
 
@@ -402,16 +415,40 @@ TEST(WireCodec, BooleansAreZeroOrOne) {
 }
 
 TEST(WireCodec, UnknownRefusalCodesAreRefused) {
-  for (std::uint16_t code : {0, 10, 0xFFFF}) {
+  for (std::uint16_t code : {0, 11, 0xFFFF}) {
     auto frame = FrameBytes(Type::kRefusal).U16(code).Str("why").bytes();
     EXPECT_EQ(RefusedWith(frame.substr(4)),
               "wire: Refusal: unknown refusal code " + std::to_string(code));
   }
-  EXPECT_EQ(EncodeRefusedWith(Refusal{static_cast<RefusalCode>(10), ""}),
+  EXPECT_EQ(EncodeRefusedWith(Refusal{static_cast<RefusalCode>(11), ""}),
             "wire: Refusal: unknown refusal code");
-  for (std::uint16_t code = 1; code <= 9; ++code) {
+  for (std::uint16_t code = 1; code <= 10; ++code) {
     EXPECT_EQ(RefusedWith(Body(Refusal{static_cast<RefusalCode>(code), "x"})), "") << code;
   }
+}
+
+TEST(WireCodec, AHorizonIsSortedDistinctAndOnlyAfterACleaning) {
+  const Retention golden = std::get<Retention>(GoldenFrames().back().message);
+  Retention swapped = golden;
+  std::swap(swapped.horizon[0], swapped.horizon[1]);
+  EXPECT_EQ(EncodeRefusedWith(swapped),
+            "wire: Retention: horizon origins are not sorted and distinct at entry 2");
+  FrameBytes twice(Type::kRetention);
+  twice.U8(1).I64(5).I64(1).I64(1).U64(2).Str(kHub).U64(7).Str(kHub).U64(8);
+  EXPECT_EQ(RefusedWith(twice.bytes().substr(4)),
+            "wire: Retention: horizon origins are not sorted and distinct at entry 2");
+  FrameBytes uncleaned(Type::kRetention);
+  uncleaned.U8(0).I64(0).I64(0).I64(0).U64(1).Str(kHub).U64(7);
+  EXPECT_EQ(RefusedWith(uncleaned.bytes().substr(4)),
+            "wire: Retention: a horizon without a cleaning");
+  EXPECT_EQ(EncodeRefusedWith(Retention{false, 5, HubCursor{}, {HorizonClock{"", 7}}}),
+            "wire: Retention: horizon entry 1: origin is empty");
+  FrameBytes counted(Type::kRetention);
+  counted.U8(0).I64(5).I64(0).I64(0).U64(3).Str(kHub).U64(7);
+  EXPECT_EQ(RefusedWith(counted.bytes().substr(4)),
+            "wire: Retention: horizon entry count 3 does not fit the 48 bytes left in the frame");
+  EXPECT_EQ(EncodeRefusedWith(RetentionRequest{HubCursor{1, 2}, -1}),
+            "wire: RetentionRequest: pushed is negative (-1)");
 }
 
 TEST(WireCodec, IdsAreOneTo64Bytes) {

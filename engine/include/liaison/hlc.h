@@ -53,4 +53,7 @@ constexpr Hlc NextHlc(Hlc last, Hlc received, std::uint64_t wall_millis) {
 // Wall-clock milliseconds since the Unix epoch.
 std::uint64_t WallMillis();
 
+// A Unix-ms time in UTC, to the second: "2026-11-05T09:30:00Z".
+std::string UtcText(std::int64_t ms);
+
 }  // namespace liaison

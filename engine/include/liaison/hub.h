@@ -9,7 +9,10 @@
 //   _sync_hub_replicas   which office each replica id belongs to (first come)
 //   _sync_hub_offices    per office: last sync, its result, last equal digest, skew
 //   _sync_hub_scope      owner and audience of every row the master log names
-//   _sync_quarantine     changes refused for scope or clock, kept whole with reason
+//   _sync_quarantine     changes refused for scope, clock or retention, kept whole
+//   _sync_hub_acks, _sync_retention, _sync_retention_horizon
+//                        what each office replica acknowledged, and each cleaning
+//                        (liaison/retention.h, HUB.md "Retention")
 //
 // Scope (engine/hub/HUB.md, "Scope"): an office writes only rows whose owner is its
 // office id, including the row's owner after the change; it receives rows it owns
@@ -62,6 +65,10 @@ struct SyncSummary {
   std::vector<wire::Quarantined> quarantine;  // office side: what the hub kept aside, why
   std::string refusal;           // non-empty when the round ended with a Refusal
   bool complete = false;         // push, pull and verify all done
+  // The hub recorded this round's acknowledgement (kCapRetention, HUB.md "Retention").
+  bool acknowledged = false;
+  // Office side: tombstones and log entries cleaned by the hub's horizon this round.
+  std::int64_t cleaned = 0;
 };
 
 class HubSession;
@@ -125,6 +132,10 @@ struct OfficeSyncOptions {
   // The office's key and certificate (its TLS ones). With one, the office signs every
   // batch it pushes (kCapSignedPush, AUDIT.md "Signed batches").
   std::shared_ptr<const Signer> signer;
+  // This round pushes the replica's last changes before it is re-seeded
+  // (kCapReseeding): the hub takes it even when the office fell behind its retention
+  // horizon, and retires the replica once the round completes.
+  bool reseeding = false;
 };
 
 // Progress of a round, for a terminal display.
@@ -179,6 +190,14 @@ struct OfficeStatus {
   bool last_mismatch = false;     // the last comparison found a difference
   std::int64_t quarantined = 0;   // changes held in quarantine
   std::int64_t skew_ms = 0;       // office clock minus hub clock at the last sync
+  // Retention (HUB.md): the furthest master-log position its live replicas have
+  // acknowledged, as a hub sequence, and when (empty: never); "counted" (it holds the
+  // next cleaning's horizon back), "lapsed" (its last acknowledgement is older than
+  // the window: it does not), or "behind the horizon" (its next sync is refused until
+  // it re-seeds).
+  std::int64_t acknowledged_sequence = 0;
+  std::string acknowledged_at;
+  std::string retention;
 };
 
 Result<std::vector<OfficeStatus>> ListOfficeStatus(Replica& hub);

@@ -13,6 +13,7 @@
 //   O PushBatch*  H PushAck        (one ack per batch, sent once the batch is durable)
 //   O PullRequest H PullBatch      (repeated while PullBatch.more)
 //   O Verify      H Verdict
+//   O RetentionRequest H Retention (with kCapRetention on both sides)
 //   O Bye
 // Either side may send Refusal instead of its next message, then closes.
 //
@@ -47,6 +48,7 @@ inline constexpr std::size_t kDigestHexChars = 64;            // Verify and Verd
 inline constexpr std::size_t kHashBytes = 32;                 // a chain head or link (SHA-256)
 inline constexpr std::size_t kMaxSignatureBytes = 256;        // Witness signature
 inline constexpr std::size_t kMaxCertificateBytes = 16384;    // Witness certificate (DER)
+inline constexpr std::uint32_t kMaxHorizonOrigins = 1'000'000;  // entries of a Retention horizon
 // The bytes of a batch frame besides its changes (length excluded). PushBatch: type,
 // cereal flag, batch, change count. PullBatch: type, flag, change count, next, more.
 inline constexpr std::size_t kPushBatchFixedBytes = 1 + 1 + 8 + 8;
@@ -67,6 +69,8 @@ enum class Type : std::uint8_t {
   kBye = 0x3f,
   kWitnessRequest = 0x40,
   kWitness = 0x41,
+  kRetentionRequest = 0x50,
+  kRetention = 0x51,
 };
 
 // Capability bits in Hello and Welcome; a side ignores bits it does not know.
@@ -77,6 +81,16 @@ inline constexpr std::uint64_t kCapWitness = 1u << 1;
 // SignedPushBatch instead of PushBatch: the office signs each batch with the key of
 // its certificate, and the hub keeps the signature (engine/audit/AUDIT.md).
 inline constexpr std::uint64_t kCapSignedPush = 1u << 2;
+// RetentionRequest and Retention: at the end of a round the office acknowledges what
+// it has pulled and pushed, and receives the hub's last cleaning horizon; a hub may
+// refuse an office that fell behind that horizon with `reseed` (engine/hub/HUB.md,
+// "Retention").
+inline constexpr std::uint64_t kCapRetention = 1u << 3;
+// Set by an office in the Hello of the round that pushes a replica's last changes
+// before it is re-seeded (`liaison sync --reseed`); the hub echoes it when it takes the
+// round as such: it accepts it from an office behind the horizon, and retires the
+// replica once the round completes.
+inline constexpr std::uint64_t kCapReseeding = 1u << 4;
 
 // A position in the hub's master log: its own change log and its relay log. The hub
 // sequence is own + received: the number of changes the master log held there.
@@ -122,6 +136,7 @@ enum class RefusalCode : std::uint16_t {
   kBusy = 7,             // the hub is at its connection limit or stopping
   kInternal = 8,         // the refusing side failed; try again later
   kBatch = 9,            // a batch broke a rule: gap in seq, wrong origin
+  kReseed = 10,          // the office fell behind the hub's retention horizon: re-seed it
 };
 
 const char* RefusalCodeName(RefusalCode code);
@@ -220,8 +235,36 @@ struct Witness {
   bool operator==(const Witness&) const = default;
 };
 
+// The office acknowledges, at the end of a round, that it has pulled everything up to
+// `acknowledged` and that every change it wrote before pulling that far is among its
+// changes 1..`pushed`, which it has pushed (HUB.md, "Retention").
+struct RetentionRequest {
+  HubCursor acknowledged;
+  std::int64_t pushed = 0;
+  bool operator==(const RetentionRequest&) const = default;
+};
+
+// One origin's clock in a retention horizon.
+struct HorizonClock {
+  std::string origin;
+  std::uint64_t hlc = 0;
+  bool operator==(const HorizonClock&) const = default;
+};
+
+// The hub's answer: whether it recorded the acknowledgement, and its last cleaning
+// (cleaned_ms 0: none yet; then position and horizon are empty). An office cleans by
+// `horizon` only once it has pulled up to `position`.
+struct Retention {
+  bool acknowledged = false;
+  std::int64_t cleaned_ms = 0;        // when the hub cleaned, Unix ms
+  HubCursor position;                 // the master log's head at that cleaning
+  std::vector<HorizonClock> horizon;  // sorted by origin, no duplicates
+  bool operator==(const Retention&) const = default;
+};
+
 using Message = std::variant<Hello, Welcome, Refusal, PushBatch, PushAck, PullRequest, PullBatch,
-                             Verify, Verdict, Bye, WitnessRequest, Witness, SignedPushBatch>;
+                             Verify, Verdict, Bye, WitnessRequest, Witness, SignedPushBatch,
+                             RetentionRequest, Retention>;
 
 Type TypeOf(const Message& message);
 const char* TypeName(Type type);
