@@ -244,7 +244,7 @@ void RegisterCompact(CLI::App& hub) {
                   "An office whose last acknowledgement is older has lapsed: it no longer "
                   "holds the horizon back, and must re-seed once the horizon passes it")
       ->default_val(options->retain_days)
-      ->check(CLI::Range(0, 36'500));
+      ->check(CLI::Range(1, 36'500));
   cmd->add_flag("--json", *json, "One JSON object, every field");
   cmd->footer(
       "The master log and the audit chain are never cleaned. Offices clean their own\n"

@@ -40,6 +40,11 @@ void RegisterImport(CLI::App& app) {
               << stats->applied << " applied, " << stats->duplicates << " duplicates, "
               << stats->conflicts << " conflicts";
     if (stats->parked > 0) std::cout << ", " << stats->parked << " waiting for their insert";
+    if (stats->quarantined > 0) {
+      std::cout << ", " << stats->quarantined
+                << " kept aside: made before a delete every office had seen "
+                   "(liaison hub quarantine)";
+    }
     std::cout << "\n";
     if (stats->signed_by.empty()) {
       std::cout << "unsigned bundle\n";

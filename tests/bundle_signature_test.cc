@@ -227,8 +227,35 @@ TEST_F(SignedBundle, ARevokedCertificateIsRefusedAtTheHub) {
   Refused(ReadFile(path), "revoked", WithCa());
 }
 
-TEST_F(SignedBundle, AHubImportsASignedBundleOnlyWithTheCa) {
+TEST_F(SignedBundle, AHubImportsASignedBundleOnlyWithTheCaAndItsRevocationList) {
   Refused(ReadFile(ExportSigned()), "--pki", ImportOptions{});
+  Refused(ReadFile(dir_.File("a.bundle")), "revocation list", ImportOptions{paths_.ca_cert, ""});
+}
+
+TEST_F(SignedBundle, AStrippedSignatureOfAnOfficeThatSignsIsRefused) {
+  Must(ImportBundle(*hub_, ExportSigned(), WithCa()));
+  // Later changes, signed too; someone removes the signature, alters a value and
+  // writes a fresh trailer: what is left is a well-formed unsigned bundle.
+  Exec(*office_, "UPDATE voters SET name = 'Wu Min' WHERE id = 'v3'");
+  Frames f = Frames::Of(ReadFile(ExportSigned()));
+  std::erase_if(f.frames, [](const auto& fr) { return fr.first == BundleFrame::kSignature; });
+  f.version = 1;
+  std::string& last = f.frames.back().second;
+  const auto at = last.find("Wu Min");
+  ASSERT_NE(at, std::string::npos);
+  last[at] = 'X';
+  Refused(f.Bytes(), "has signed its changes before", WithCa());
+}
+
+TEST_F(SignedBundle, AnUnsignedBundleClaimingAnotherOfficesReplicaIsRefused) {
+  Must(ImportBundle(*hub_, ExportSigned(), WithCa()));  // binds the replica to town-a
+  Frames f = Frames::Of(ReadFile(dir_.File("a.bundle")));
+  std::erase_if(f.frames, [](const auto& fr) { return fr.first == BundleFrame::kSignature; });
+  f.version = 1;
+  BundleHeader header = Must(DecodeHeaderPayload(f.Payload(BundleFrame::kHeader)));
+  header.office_id = "town-b";
+  f.Payload(BundleFrame::kHeader) = Must(EncodeHeaderPayload(header));
+  Refused(f.Bytes(), "belongs to office town-a", WithCa());
 }
 
 TEST_F(SignedBundle, AReplicaBoundToAnotherOfficeIsRefused) {

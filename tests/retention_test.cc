@@ -85,6 +85,18 @@ class RetentionFixture : public ::testing::Test {
 
   HubCleaning TownBAwayWhileTheCityRemovesAMember();
 
+  // town-a syncs, the city deletes a criterion, town-a syncs it and acknowledges; the
+  // hub cleans.
+  HubCleaning CityDeletesACriterionTownASees() {
+    AddOffice("town-a");
+    AddCriterion("c1");
+    SyncOk("town-a");
+    Exec(master(), "DELETE FROM criteria WHERE id = 'c1'");
+    SyncOk("town-a");
+    SyncOk("town-a");
+    return Compact();
+  }
+
   TempDir dir_;
   std::optional<Hub> hub_;
   std::map<std::string, std::unique_ptr<Replica>> offices_;
@@ -302,14 +314,72 @@ TEST_F(RetentionFixture, AReseedPushKeepsAsideWhatWasWrittenBeforeACleanedDelete
   EXPECT_EQ(Count(a, "SELECT count(*) FROM group_members"), 0);
 }
 
-TEST_F(RetentionFixture, ANewOfficeIsTakenAndTheHorizonNeverMovesBack) {
+TEST_F(RetentionFixture, ALateOfficesBundleAtTheHubKeepsAsideWhatWasWrittenBeforeACleanedDelete) {
+  TownBAwayWhileTheCityRemovesAMember();
+  // No network at town-b: its clerk carries its changes to the city office instead.
+  const std::string bundle = dir_.File("b.bundle");
+  Must(ExportBundle(office("town-b"), bundle), "export");
+  const std::int64_t master_log = Count(master(), "SELECT count(*) FROM _sync_received");
+  ImportStats in = Must(ImportBundle(master(), bundle));
+  EXPECT_EQ(in.quarantined, 2);  // the delete and the re-add of g/d, made before the city's delete
+  EXPECT_EQ(Count(master(), "SELECT count(*) FROM group_members WHERE id = 'g/d'"), 0);
+  EXPECT_EQ(Count(master(), "SELECT count(*) FROM group_members WHERE id = 'g/f'"), 1);
+  EXPECT_EQ(Count(master(),
+                  "SELECT count(*) FROM _sync_quarantine WHERE office_id = 'town-b' AND "
+                  "pk = 'g/d' AND reason LIKE 'retention: row group_members g/d was deleted%'"),
+            2);
+  EXPECT_EQ(Count(master(), "SELECT count(*) FROM _sync_received"), master_log + 1);
+  ChainReport report = Must(VerifyChain(master()));
+  EXPECT_TRUE(report.ok()) << report.problem;
+  // Importing it again keeps nothing aside twice.
+  ImportStats again = Must(ImportBundle(master(), bundle));
+  EXPECT_EQ(again.quarantined, 0);
+  EXPECT_EQ(Count(master(), "SELECT count(*) FROM _sync_quarantine"), 2);
+}
+
+TEST_F(RetentionFixture, AKnownReplicaThatNeverAcknowledgedIsTakenAsANewOne) {
+  HubCleaning cleaning = CityDeletesACriterionTownASees();
+  ASSERT_GT(cleaning.floor.sequence(), 0);
+  // town-c's replica is known to the hub (bound by a bundle it signed, or by a first
+  // round cut before it acknowledged), but it never acknowledged anything.
+  AddOffice("town-c");
+  Exec(master(), "INSERT INTO _sync_hub_replicas(replica_id, office_id, first_seen_at) "
+                 "VALUES('" + office("town-c").info().replica_id.value() +
+                     "', 'town-c', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))");
+  // It is not sent to re-seed: it syncs as a new replica and catches up.
+  SyncSummary c = SyncOk("town-c");
+  EXPECT_TRUE(c.acknowledged);
+  EXPECT_EQ(Count(office("town-c"), "SELECT count(*) FROM criteria WHERE id = 'c1'"), 0);
+}
+
+TEST_F(RetentionFixture, AnOfficeThatSyncedBeforeRetentionDoesNotLapseWhileItSyncs) {
   AddOffice("town-a");
-  AddCriterion("c1");
+  AddOffice("town-b");
   SyncOk("town-a");
-  Exec(master(), "DELETE FROM criteria WHERE id = 'c1'");
-  SyncOk("town-a");
-  SyncOk("town-a");
-  HubCleaning first = Compact();
+  SyncOk("town-b");
+  // Both were first seen long ago by a hub that did not know retention; town-b synced
+  // today with that hub, town-a not for 200 days.
+  Exec(master(), "DELETE FROM _sync_hub_acks");
+  Exec(master(), "UPDATE _sync_hub_replicas SET first_seen_at = "
+                 "strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-200 days')");
+  Exec(master(), "UPDATE _sync_hub_offices SET last_sync_at = "
+                 "strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-200 days') WHERE office_id = 'town-a'");
+  HubCleaning cleaning = Compact();
+  EXPECT_EQ(cleaning.counted, 1);
+  EXPECT_EQ(cleaning.lapsed, 1);
+  EXPECT_EQ(cleaning.lapsed_offices, std::vector<std::string>{"town-a"});
+}
+
+TEST_F(RetentionFixture, AWindowOfLessThanADayIsRefused) {
+  CompactOptions options;
+  options.retain_days = 0;
+  auto r = CompactHub(master(), options);
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(r.status().message(), HasSubstr("at least 1 day"));
+}
+
+TEST_F(RetentionFixture, ANewOfficeIsTakenAndTheHorizonNeverMovesBack) {
+  HubCleaning first = CityDeletesACriterionTownASees();
   ASSERT_EQ(first.covered, 1);
   // A replica the hub has never seen is not behind: it syncs, and until it has
   // acknowledged, the next cleaning keeps the last horizon.

@@ -54,6 +54,9 @@ Status KeepSignedBatch(Db& db, const SignedBatch& batch) {
 
 Status KeepImportedBatch(Replica& hub, const SignedBatch& batch) {
   Db& db = hub.db();
+  if (batch.origin == hub.info().replica_id.value()) {
+    return Status::FailedPrecondition("the bundle claims the hub's own replica " + batch.origin);
+  }
   LIAISON_RETURN_IF_ERROR(CreateAuditTables(db));
   LIAISON_RETURN_IF_ERROR(hub_internal::CreateHubTables(db));
   LIAISON_ASSIGN_OR_RETURN(std::string bound,
@@ -72,6 +75,30 @@ Status KeepImportedBatch(Replica& hub, const SignedBatch& batch) {
   LIAISON_ASSIGN_OR_RETURN(bool row, kept.Step());
   if (row && kept.Int(0) > 0) return Status::Ok();
   return KeepSignedBatch(db, batch);
+}
+
+Status CheckUnsignedImport(Replica& hub, const std::string& origin, const std::string& office) {
+  Db& db = hub.db();
+  LIAISON_RETURN_IF_ERROR(CreateAuditTables(db));
+  LIAISON_RETURN_IF_ERROR(hub_internal::CreateHubTables(db));
+  LIAISON_ASSIGN_OR_RETURN(
+      Stmt bound, db.Prepare("SELECT office_id FROM _sync_hub_replicas WHERE replica_id = ?"));
+  bound.Bind(1, std::string_view(origin));
+  LIAISON_ASSIGN_OR_RETURN(bool known, bound.Step());
+  if (known && bound.Text(0) != office) {
+    return Status::FailedPrecondition("replica " + origin + " belongs to office " +
+                                      bound.Text(0) + ", the bundle says " + office);
+  }
+  LIAISON_ASSIGN_OR_RETURN(
+      Stmt signs, db.Prepare("SELECT count(*) FROM _sync_batches WHERE origin = ?"));
+  signs.Bind(1, std::string_view(origin));
+  LIAISON_ASSIGN_OR_RETURN(bool row, signs.Step());
+  if (row && signs.Int(0) > 0) {
+    return Status::FailedPrecondition(
+        "the bundle carries no signature, but replica " + origin + " of office " + office +
+        " has signed its changes before: export it again with the office's --cert and --key");
+  }
+  return Status::Ok();
 }
 
 namespace audit_internal {

@@ -14,8 +14,13 @@ namespace liaison::audit_internal {
 // OpenSSL's SHA-256, fetched once: EVP_sha256() makes OpenSSL 3 look the algorithm up
 // again (under a lock) on every EVP_DigestInit_ex, which costs more than hashing one
 // audit entry. Kept for the life of the process.
+// Should the fetch fail (a provider configuration without it), EVP_sha256() is used,
+// as before: its own lookup then reports the failure where the digest is made.
 inline const EVP_MD* Sha256Md() {
-  static EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  static const EVP_MD* const md = [] {
+    const EVP_MD* fetched = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+    return fetched != nullptr ? fetched : EVP_sha256();
+  }();
   return md;
 }
 

@@ -402,6 +402,10 @@ Result<wire::Message> HubSession::State::OnRetentionRequest(const wire::Retentio
     return Refuse(wire::RefusalCode::kUnexpected,
                   "a RetentionRequest without kCapRetention on both sides");
   }
+  if (!compared) {
+    return Refuse(wire::RefusalCode::kUnexpected,
+                  "a RetentionRequest before the scope digests were compared");
+  }
   LIAISON_ASSIGN_OR_RETURN(wire::HubCursor head, Head());
   LIAISON_ASSIGN_OR_RETURN(std::int64_t watermark, Watermark());
   wire::Retention out;
@@ -578,8 +582,13 @@ void HubSession::Close() {
   }
   if (s.replica_id.empty() && s.summary.refusal.empty() && s.phase == State::Phase::kHello) return;
   if (s.reseeding && s.summary.complete) {
-    (void)hub_internal::RetireReplica(s.db(), s.replica_id, s.office,
-                                      static_cast<std::int64_t>(WallMillis()));
+    Status retired = hub_internal::RetireReplica(s.db(), s.replica_id, s.office,
+                                                 static_cast<std::int64_t>(WallMillis()));
+    if (!retired.ok()) {
+      // The replica then still counts: cleanings wait for it (nothing unsafe), until
+      // it lapses. Said in the session's result rather than lost.
+      result += ", retiring the replica failed: " + retired.message();
+    }
   }
   (void)hub_internal::RecordSync(s.db(), s.office, result, s.summary, s.skew_ms);
 }

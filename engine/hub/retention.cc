@@ -16,12 +16,16 @@ namespace {
 constexpr std::int64_t kDayMs = 24 * 60 * 60 * 1000;
 constexpr int kDefaultRetainDays = 90;
 
-// Milliseconds of an ISO 8601 time SQLite wrote (first_seen_at), in SQL.
-constexpr const char* kFirstSeenMs =
-    "CAST((julianday(r.first_seen_at) - 2440587.5) * 86400000 AS INTEGER)";
+// For a replica that never acknowledged: when it was last seen, in Unix ms, in SQL:
+// the later of when it was first seen and its office's last sync (ISO 8601 times that
+// SQLite wrote), so that an office that synced before the hub knew retention does
+// not lapse while it keeps syncing.
+constexpr const char* kLastSeenMs =
+    "CAST((julianday(max(r.first_seen_at, coalesce(o.last_sync_at, ''))) - 2440587.5) * "
+    "86400000 AS INTEGER)";
 
 // Every office replica the hub knows, with its acknowledgement: the last one, or the
-// time it was first seen for a replica that never acknowledged (at position zero).
+// time it was last seen for a replica that never acknowledged (at position zero).
 struct KnownReplica {
   std::string replica_id, office_id;
   wire::HubCursor ack;
@@ -35,10 +39,10 @@ Result<std::vector<KnownReplica>> KnownReplicas(Db& db) {
       Stmt list,
       db.Prepare(std::string("SELECT r.replica_id, r.office_id, coalesce(a.own, 0), "
                              "coalesce(a.received, 0), coalesce(a.acked_ms, ") +
-                 kFirstSeenMs +
+                 kLastSeenMs +
                  "), a.acked_ms IS NOT NULL, a.retired_ms IS NOT NULL FROM _sync_hub_replicas r "
-                 "LEFT JOIN _sync_hub_acks a ON a.replica_id = r.replica_id ORDER BY "
-                 "r.replica_id"));
+                 "LEFT JOIN _sync_hub_acks a ON a.replica_id = r.replica_id LEFT JOIN "
+                 "_sync_hub_offices o ON o.office_id = r.office_id ORDER BY r.replica_id"));
   std::vector<KnownReplica> out;
   for (;;) {
     LIAISON_ASSIGN_OR_RETURN(bool row, list.Step());
@@ -174,9 +178,9 @@ Result<std::string> ReseedReason(Db& db, const std::string& replica_id, const st
   LIAISON_ASSIGN_OR_RETURN(std::optional<HubCleaning> last, LastHubCleaning(db));
   if (!last) return std::string();
   LIAISON_ASSIGN_OR_RETURN(
-      Stmt find, db.Prepare("SELECT coalesce(a.own, 0), coalesce(a.received, 0), a.retired_ms FROM "
-                            "_sync_hub_replicas r LEFT JOIN _sync_hub_acks a ON a.replica_id = "
-                            "r.replica_id WHERE r.replica_id = ?"));
+      Stmt find, db.Prepare("SELECT coalesce(a.own, 0), coalesce(a.received, 0), a.retired_ms, "
+                            "a.acked_ms FROM _sync_hub_replicas r LEFT JOIN _sync_hub_acks a ON "
+                            "a.replica_id = r.replica_id WHERE r.replica_id = ?"));
   find.Bind(1, std::string_view(replica_id));
   LIAISON_ASSIGN_OR_RETURN(bool known, find.Step());
   if (!known) return std::string();  // a new replica: it holds nothing it has not pushed
@@ -186,6 +190,11 @@ Result<std::string> ReseedReason(Db& db, const std::string& replica_id, const st
            ": sync the new replica, or run `liaison sync --reseed` to push what this one "
            "still holds";
   }
+  // A replica that never acknowledged (its first round was cut, it came in a bundle,
+  // or it synced before the hub knew retention) is taken as a new one is: what it
+  // pulled it keeps pulling from its cursor, and the guard keeps out any old edit of
+  // a row whose tombstone offices cleaned.
+  if (find.IsNull(3)) return std::string();
   const wire::HubCursor ack{find.Int(0), find.Int(1)};
   if (Reaches(ack, last->floor)) return std::string();
   return "office " + office + " last pulled hub sequence " + std::to_string(ack.sequence()) +
@@ -303,7 +312,9 @@ Result<HubCleaning> CompactHub(Replica& hub, const CompactOptions& options) {
   if (hub.info().role != Role::kHub) {
     return Status::FailedPrecondition("only the hub's master copy is compacted");
   }
-  if (options.retain_days < 0) return Status::InvalidArgument("retain days must not be negative");
+  if (options.retain_days < 1) {
+    return Status::InvalidArgument("the retention window must be at least 1 day");
+  }
   Db& db = hub.db();
   LIAISON_RETURN_IF_ERROR(hub_internal::CreateHubTables(db));
   LIAISON_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(db));

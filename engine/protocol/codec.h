@@ -28,6 +28,7 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "liaison/change.h"
@@ -150,7 +151,12 @@ Result<std::string> EncodeArchive(const T& value, std::string_view prefix = {}) 
   thread_local Writer shared;
   std::optional<Writer> own;
   Writer& w = shared.busy ? own.emplace() : shared;
+  struct Release {
+    bool& busy;
+    ~Release() { busy = false; }
+  };
   w.busy = true;
+  Release release{w.busy};
   w.sink.bytes.assign(prefix);
   w.os.clear();
   try {
@@ -158,12 +164,13 @@ Result<std::string> EncodeArchive(const T& value, std::string_view prefix = {}) 
       Out ar(w.os, Out::Options::LittleEndian());
       ar(value);
     }
-    w.busy = false;
-    return std::string(w.sink.bytes);
   } catch (const cereal::Exception& e) {
-    w.busy = false;
     return Status::InvalidArgument(e.what());
   }
+  // A large frame's buffer goes with it rather than staying with the thread.
+  constexpr std::size_t kKeep = std::size_t{1} << 20;
+  if (w.sink.bytes.capacity() > kKeep) return std::exchange(w.sink.bytes, std::string());
+  return std::string(w.sink.bytes);
 }
 
 // Decodes one `T` that must fill `payload` exactly. Refusals come back as Corruption

@@ -183,6 +183,11 @@ Status KeepSignedBatch(Db& db, const SignedBatch& batch);
 // (refused when it is bound to another office) and keeps the batch, once: importing
 // the same bundle again keeps nothing new. Inside the caller's transaction.
 Status KeepImportedBatch(Replica& hub, const SignedBatch& batch);
+// An unsigned bundle of office replica `origin`'s changes, claiming office `office`,
+// imported at the hub: refused when the replica is bound to another office, or when
+// it has signed a batch before (an office that signs does not stop: its signature was
+// stripped, and its changes may have been altered). Nothing is bound.
+Status CheckUnsignedImport(Replica& hub, const std::string& origin, const std::string& office);
 
 // ---- Checkpoints (AUDIT.md, "Checkpoints"): the hub's signature of the chain's head
 // at entry n. Offices keep the ones they receive (witnesses) and check that each new

@@ -124,6 +124,8 @@ class BundleReader {
   // digests (audit.h, ChangeDigest) of the changes it covers, first_seq first.
   const std::optional<BundleSignature>& signature() const;
   const std::string& signed_digests() const;
+  // Change records of the header's replica read so far.
+  std::int64_t own_changes() const;
   std::int64_t records() const;  // change records read so far
   std::uint64_t bytes() const;   // bytes read so far
 
@@ -161,12 +163,17 @@ struct ImportStats : ApplyStats {
   std::string signer_serial;     // its serial, hex
   std::int64_t signed_changes = 0;
   bool signer_trusted = false;   // checked against the CA of ImportOptions
+  // At a hub: changes kept aside by the retention guard (HUB.md, "Retention").
+  std::int64_t quarantined = 0;
 };
 
 // Verifies the bundle at `path`, then applies it to `replica` in one transaction. At
-// a hub, the changes enter the audit chain in that transaction, and a signature is
-// checked against the CA, its replica bound to the certificate's office (or refused
-// when bound to another) and kept as a signed batch (AUDIT.md).
+// a hub, the changes enter the audit chain in that transaction; an office's signature
+// is checked against the CA and its revocation list, its replica bound to the
+// certificate's office (or refused when bound to another) and kept as a signed batch
+// (AUDIT.md); an unsigned office bundle is refused when its replica belongs to another
+// office or has signed before; and the retention guard keeps aside a change made
+// before a cleaned delete (HUB.md, "Retention").
 Result<ImportStats> ImportBundle(Replica& replica, const std::string& path,
                                  const ImportOptions& options = {});
 
