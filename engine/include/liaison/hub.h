@@ -41,7 +41,7 @@ class Signer;
 
 struct HubOptions {
   std::uint32_t max_frame_bytes = wire::kDefaultMaxFrameBytes;
-  std::uint32_t max_batch_changes = 2000;
+  std::uint32_t max_batch_changes = 10000;
   // A change whose clock is further ahead of the hub's clock is quarantined.
   std::int64_t max_clock_ahead_ms = 24 * 60 * 60 * 1000;
   // The hub's key and certificate, which sign the audit chain's checkpoints that
@@ -118,7 +118,7 @@ class HubSession {
 };
 
 struct OfficeSyncOptions {
-  std::uint32_t max_batch_changes = 2000;  // lowered to the hub's limit if above it
+  std::uint32_t max_batch_changes = 10000;  // lowered to the hub's limit if above it
   // Push batches sent before the first of them is acknowledged (OfficeSession::Ahead):
   // the office reads and encodes the next batches while the hub merges one.
   std::uint32_t push_window = 3;
