@@ -81,13 +81,11 @@ Status CheckUnsignedImport(Replica& hub, const std::string& origin, const std::s
   Db& db = hub.db();
   LIAISON_RETURN_IF_ERROR(CreateAuditTables(db));
   LIAISON_RETURN_IF_ERROR(hub_internal::CreateHubTables(db));
-  LIAISON_ASSIGN_OR_RETURN(
-      Stmt bound, db.Prepare("SELECT office_id FROM _sync_hub_replicas WHERE replica_id = ?"));
-  bound.Bind(1, std::string_view(origin));
-  LIAISON_ASSIGN_OR_RETURN(bool known, bound.Step());
-  if (known && bound.Text(0) != office) {
-    return Status::FailedPrecondition("replica " + origin + " belongs to office " +
-                                      bound.Text(0) + ", the bundle says " + office);
+  LIAISON_ASSIGN_OR_RETURN(std::optional<std::string> bound,
+                           hub_internal::BoundOffice(db, origin));
+  if (bound && *bound != office) {
+    return Status::FailedPrecondition("replica " + origin + " belongs to office " + *bound +
+                                      ", the bundle says " + office);
   }
   LIAISON_ASSIGN_OR_RETURN(
       Stmt signs, db.Prepare("SELECT count(*) FROM _sync_batches WHERE origin = ?"));
@@ -105,9 +103,7 @@ namespace audit_internal {
 
 Result<std::vector<Checkpoint>> LoadCheckpoints(Db& db) {
   std::vector<Checkpoint> out;
-  LIAISON_ASSIGN_OR_RETURN(
-      bool exists,
-      db.QueryInt("SELECT count(*) FROM sqlite_schema WHERE name = '_sync_checkpoints'"));
+  LIAISON_ASSIGN_OR_RETURN(bool exists, db.HasTable("_sync_checkpoints"));
   if (!exists) return out;
   LIAISON_ASSIGN_OR_RETURN(
       Stmt rows, db.Prepare("SELECT n, head, signed_ms, signature, certificate FROM "
@@ -154,8 +150,7 @@ std::string CheckpointChecker::AfterEnd(std::int64_t entries) const {
 
 Result<std::vector<SignedBatch>> LoadSignedBatches(Db& db) {
   std::vector<SignedBatch> out;
-  LIAISON_ASSIGN_OR_RETURN(
-      bool exists, db.QueryInt("SELECT count(*) FROM sqlite_schema WHERE name = '_sync_batches'"));
+  LIAISON_ASSIGN_OR_RETURN(bool exists, db.HasTable("_sync_batches"));
   if (!exists) return out;
   LIAISON_ASSIGN_OR_RETURN(
       Stmt rows, db.Prepare("SELECT office, origin, first_seq, last_seq, accepted_ms, digests, "

@@ -187,8 +187,7 @@ Result<ChainReport> WalkChain(Replica& hub, const EntryVisitor& visit) {
   Db& db = hub.db();
   ChainReport report;
   std::string head = GenesisHead();
-  LIAISON_ASSIGN_OR_RETURN(bool has_table,
-                           db.QueryInt("SELECT count(*) FROM sqlite_schema WHERE name = '_sync_audit'"));
+  LIAISON_ASSIGN_OR_RETURN(bool has_table, db.HasTable("_sync_audit"));
   LIAISON_ASSIGN_OR_RETURN(ChangeReader reader, ChangeReader::OpenAfter(hub, LogPosition{}));
   auto bad = [&](std::int64_t n, std::string problem) {
     report.bad_entry = n;

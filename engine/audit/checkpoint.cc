@@ -119,9 +119,7 @@ bool WitnessReport::ok() const {
 Result<WitnessReport> CompareWitness(const ChainSource& source, const std::string& hub_replica_id,
                                      Replica& office) {
   WitnessReport report;
-  LIAISON_ASSIGN_OR_RETURN(
-      bool kept, office.db().QueryInt(
-                     "SELECT count(*) FROM sqlite_schema WHERE name = '_sync_witness'"));
+  LIAISON_ASSIGN_OR_RETURN(bool kept, office.db().HasTable("_sync_witness"));
   if (!kept) return report;
   LIAISON_ASSIGN_OR_RETURN(
       Stmt rows, office.db().Prepare("SELECT n, head, signed_ms, signature, certificate, "

@@ -69,12 +69,18 @@ Result<std::string> BindReplica(Db& db, const std::string& replica_id, const std
                             kNow + ")"));
   bind.Bind(1, std::string_view(replica_id)).Bind(2, std::string_view(office));
   LIAISON_RETURN_IF_ERROR(bind.Run());
+  LIAISON_ASSIGN_OR_RETURN(std::optional<std::string> bound, BoundOffice(db, replica_id));
+  if (!bound) return Status::Internal("replica binding vanished");
+  return *bound;
+}
+
+Result<std::optional<std::string>> BoundOffice(Db& db, const std::string& replica_id) {
   LIAISON_ASSIGN_OR_RETURN(
       Stmt owner, db.Prepare("SELECT office_id FROM _sync_hub_replicas WHERE replica_id = ?"));
   owner.Bind(1, std::string_view(replica_id));
   LIAISON_ASSIGN_OR_RETURN(bool row, owner.Step());
-  if (!row) return Status::Internal("replica binding vanished");
-  return owner.Text(0);
+  if (!row) return std::optional<std::string>();
+  return std::optional<std::string>(owner.Text(0));
 }
 
 Status Quarantine(Db& db, const std::string& office, const Change& c, const std::string& reason) {

@@ -5,6 +5,7 @@
 // when one is open.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "liaison/change.h"
@@ -19,6 +20,8 @@ Status CreateHubTables(Db& db);
 
 // The office `replica_id` belongs to: bound to `office` now if it was unknown.
 Result<std::string> BindReplica(Db& db, const std::string& replica_id, const std::string& office);
+// The office `replica_id` is bound to, if any; binds nothing.
+Result<std::optional<std::string>> BoundOffice(Db& db, const std::string& replica_id);
 
 // Keeps `change` whole in `_sync_quarantine` with the reason it was refused.
 Status Quarantine(Db& db, const std::string& office, const Change& change,

@@ -2,13 +2,10 @@
 // import (see liaison/bundle.h and engine/protocol/BUNDLE.md).
 #include "liaison/audit.h"
 #include "liaison/bundle.h"
-#include "liaison/retention.h"
 
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <unistd.h>
 
-#include <array>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -18,6 +15,7 @@
 #include "hub/hub_tables.h"
 #include "liaison/hlc.h"
 #include "liaison/pki.h"
+#include "liaison/retention.h"
 
 namespace liaison {
 namespace {
@@ -25,34 +23,6 @@ namespace {
 constexpr size_t kHashBytes = 32;
 constexpr std::uint32_t kTrailerBytes = 8 + kHashBytes;
 constexpr size_t kReadChunk = 64 * 1024;
-
-}  // namespace
-
-// Outside the anonymous namespace because BundleWriter::State and BundleReader::State
-// hold one: GCC's -Wsubobject-linkage refuses that when this file is compiled inside
-// a unity build (CMAKE_UNITY_BUILD), where it is no longer the main file.
-namespace bundle_internal {
-
-class Sha256 {
- public:
-  Sha256() : ctx_(EVP_MD_CTX_new(), EVP_MD_CTX_free) {
-    EVP_DigestInit_ex2(ctx_.get(), audit_internal::Sha256Md(), nullptr);
-  }
-  void Update(const void* data, size_t size) { EVP_DigestUpdate(ctx_.get(), data, size); }
-  std::array<unsigned char, kHashBytes> Final() {
-    std::array<unsigned char, kHashBytes> md{};
-    unsigned int len = 0;
-    EVP_DigestFinal_ex(ctx_.get(), md.data(), &len);
-    return md;
-  }
-
- private:
-  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx_;
-};
-
-}  // namespace bundle_internal
-
-namespace {
 
 void PutLe(std::string& out, std::uint64_t v, int bytes) {
   for (int i = 0; i < bytes; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
@@ -76,7 +46,7 @@ std::uint64_t GetLe(const char* p, int bytes) {
 
 struct BundleWriter::State {
   std::ostream* out = nullptr;
-  bundle_internal::Sha256 hash;
+  audit_internal::Sha256Stream hash;
   std::int64_t records = 0;
   std::uint64_t bytes = 0;
   bool finished = false;
@@ -87,7 +57,7 @@ struct BundleWriter::State {
   std::string digests;
 
   Status Write(std::string_view bytes_out) {
-    hash.Update(bytes_out.data(), bytes_out.size());
+    hash.Update(bytes_out);
     out->write(bytes_out.data(), static_cast<std::streamsize>(bytes_out.size()));
     if (!*out) return Status::IoError("write bundle: " + std::string(std::strerror(errno)));
     bytes += bytes_out.size();
@@ -158,8 +128,8 @@ Status BundleWriter::Finish() {
   PutLe(trailer, kTrailerBytes, 4);
   PutLe(trailer, static_cast<std::uint64_t>(s.records), 8);
   LIAISON_RETURN_IF_ERROR(s.Write(trailer));
-  auto md = s.hash.Final();
-  s.out->write(reinterpret_cast<const char*>(md.data()), md.size());
+  const std::string md = s.hash.Final();
+  s.out->write(md.data(), static_cast<std::streamsize>(md.size()));
   s.out->flush();
   if (!*s.out) return Status::IoError("write bundle: " + std::string(std::strerror(errno)));
   s.bytes += md.size();
@@ -174,7 +144,7 @@ std::uint64_t BundleWriter::bytes() const { return state_->bytes; }
 
 struct BundleReader::State {
   std::istream* in = nullptr;
-  bundle_internal::Sha256 hash;
+  audit_internal::Sha256Stream hash;
   std::uint64_t version = 0;
   BundleHeader header;
   std::int64_t records = 0;
@@ -203,7 +173,7 @@ struct BundleReader::State {
       in->read(out.data() + had, static_cast<std::streamsize>(want));
       size_t got = static_cast<size_t>(in->gcount());
       out.resize(had + got);
-      if (hashed) hash.Update(out.data() + had, got);
+      if (hashed) hash.Update(std::string_view(out).substr(had, got));
       offset += got;
       if (got < want) return Truncated();
     }
@@ -245,8 +215,7 @@ struct BundleReader::State {
 
   Status VerifyTrailer() {
     std::uint64_t count = GetLe(buffer.data(), 8);
-    auto md = hash.Final();
-    if (std::memcmp(md.data(), buffer.data() + 8, kHashBytes) != 0) {
+    if (hash.Final() != std::string_view(buffer).substr(8, kHashBytes)) {
       return Status::Corruption("corrupt bundle: checksum mismatch");
     }
     if (count != static_cast<std::uint64_t>(records)) {

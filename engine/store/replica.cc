@@ -27,10 +27,8 @@ void RemoveDatabaseFiles(const std::string& path) {
 }
 
 Result<ReplicaInfo> ReadInfo(Db& db) {
-  LIAISON_ASSIGN_OR_RETURN(
-      std::int64_t has_meta,
-      db.QueryInt("SELECT count(*) FROM sqlite_schema WHERE name = '_sync_replica'"));
-  if (has_meta == 0) return Status::FailedPrecondition("not a Liaison replica");
+  LIAISON_ASSIGN_OR_RETURN(bool has_meta, db.HasTable("_sync_replica"));
+  if (!has_meta) return Status::FailedPrecondition("not a Liaison replica");
   LIAISON_ASSIGN_OR_RETURN(Stmt stmt,
                            db.Prepare("SELECT replica_id, office_id, role FROM _sync_replica"));
   LIAISON_ASSIGN_OR_RETURN(bool row, stmt.Step());

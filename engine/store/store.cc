@@ -193,6 +193,12 @@ Result<std::int64_t> Db::QueryInt(std::string_view sql) {
   return stmt.Int(0);
 }
 
+Result<bool> Db::HasTable(std::string_view name) {
+  LIAISON_ASSIGN_OR_RETURN(Stmt stmt, Prepare("SELECT 1 FROM sqlite_schema WHERE name = ?"));
+  stmt.Bind(1, name);
+  return stmt.Step();
+}
+
 Result<std::vector<std::string>> Db::QueryTexts(std::string_view sql) {
   LIAISON_ASSIGN_OR_RETURN(Stmt stmt, Prepare(sql));
   std::vector<std::string> out;

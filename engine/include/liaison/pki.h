@@ -151,9 +151,9 @@ Result<std::string> CertificateSerial(std::string_view certificate_der);
 // (no check of dates or revocation: an auditor reads old logs).
 Result<bool> CertificateIssuedBy(std::string_view certificate_der, std::string_view ca_der);
 // Checks, as a TLS handshake does, that the DER certificate was issued by the CA at
-// `ca_path` (PEM), is valid now and is not on the revocation list at `crl_path` (PEM, signed by the CA and in force;
-// empty: none). Ok, or FailedPrecondition naming why not; an unreadable file is an
-// error of its own.
+// `ca_path` (PEM), is valid now and is not on the revocation list at `crl_path` (PEM,
+// signed by the CA and in force; empty: none). Ok, or FailedPrecondition naming why
+// not; an unreadable file is an error of its own.
 Status CheckCertificateTrusted(std::string_view certificate_der, const std::string& ca_path,
                                const std::string& crl_path);
 

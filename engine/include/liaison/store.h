@@ -95,6 +95,8 @@ class Db {
   Result<std::int64_t> QueryInt(std::string_view sql);
   // Runs `sql` and returns the first column of each row, as text.
   Result<std::vector<std::string>> QueryTexts(std::string_view sql);
+  // Whether the main database has a table (or view, index...) named `name`.
+  Result<bool> HasTable(std::string_view name);
 
   // Turns capture triggers on or off for this connection only. The merge path
   // writes remote changes with triggers off; nothing else should.
