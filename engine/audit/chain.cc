@@ -123,7 +123,98 @@ Status CreateAuditTables(Db& db) {
       "CREATE INDEX IF NOT EXISTS _sync_batches_origin ON _sync_batches (origin, first_seq)");
 }
 
-Result<std::int64_t> ExtendChain(Replica& hub) {
+namespace {
+
+// The chain's last entry: its number, the log position it covers and its head.
+struct ChainEnd {
+  std::int64_t n = 0;
+  LogPosition after;
+  std::string head = GenesisHead();
+};
+
+Result<ChainEnd> LastEntry(Db& db) {
+  ChainEnd end;
+  LIAISON_ASSIGN_OR_RETURN(
+      Stmt last, db.Prepare("SELECT n, own, received, hash FROM _sync_audit ORDER BY n DESC LIMIT 1"));
+  LIAISON_ASSIGN_OR_RETURN(bool found, last.Step());
+  if (found) {
+    end.n = last.Int(0);
+    end.after = LogPosition{last.Int(1), last.Int(2)};
+    end.head = last.Blob(3);
+  }
+  return end;
+}
+
+// Appends entries to `_sync_audit`, one call per change, in log order.
+class ChainWriter {
+ public:
+  static Result<ChainWriter> Start(Replica& hub, ChainEnd end) {
+    Db& db = hub.db();
+    LIAISON_ASSIGN_OR_RETURN(Offices offices, Offices::Prepare(hub));
+    LIAISON_ASSIGN_OR_RETURN(
+        Stmt append, db.Prepare("INSERT INTO _sync_audit(n, accepted_ms, office, own, received, "
+                                "hash) VALUES(?, ?, ?, ?, ?, ?)"));
+    return ChainWriter(hub, std::move(end), std::move(offices), std::move(append));
+  }
+
+  // `c` is the change at log position `at`.
+  Status Append(const Change& c, const LogPosition& at) {
+    ++end_.n;
+    if (at.own + at.received != end_.n) {
+      return Status::Corruption("the master log's position " + std::to_string(at.own) + "+" +
+                                std::to_string(at.received) + " does not match chain entry " +
+                                std::to_string(end_.n));
+    }
+    LIAISON_ASSIGN_OR_RETURN(std::string office, offices_.Of(c.origin));
+    // A hub's own change entered the master copy when it was written.
+    const std::int64_t accepted = c.origin == self_ ? static_cast<std::int64_t>(c.hlc >> 16) : now_;
+    LIAISON_ASSIGN_OR_RETURN(std::string entry, EncodeAuditEntry(end_.n, accepted, office, c));
+    end_.head = ChainStep(end_.head, entry);
+    append_.Reset();
+    append_.Bind(1, end_.n)
+        .Bind(2, accepted)
+        .Bind(3, std::string_view(office))
+        .Bind(4, at.own)
+        .Bind(5, at.received)
+        .BindBlob(6, end_.head);
+    return append_.Run();
+  }
+
+  std::int64_t n() const { return end_.n; }
+
+ private:
+  ChainWriter(Replica& hub, ChainEnd end, Offices offices, Stmt append)
+      : self_(hub.info().replica_id.value()),
+        end_(std::move(end)),
+        offices_(std::move(offices)),
+        append_(std::move(append)) {}
+
+  std::string self_;
+  ChainEnd end_;
+  Offices offices_;
+  Stmt append_;
+  std::int64_t now_ = static_cast<std::int64_t>(WallMillis());
+};
+
+// True when `recorded` is exactly the log past `after`, each change stored as given:
+// no own change since, and relay positions after.received + 1, + 2, ... to the end.
+Result<bool> RecordedAreTheTail(Db& db, const LogPosition& after,
+                                const std::vector<RecordedChange>& recorded) {
+  if (recorded.empty()) return false;
+  for (std::size_t i = 0; i < recorded.size(); ++i) {
+    if (recorded[i].stored == nullptr ||
+        recorded[i].pos != after.received + 1 + static_cast<std::int64_t>(i)) {
+      return false;
+    }
+  }
+  LIAISON_ASSIGN_OR_RETURN(std::int64_t own,
+                           db.QueryInt("SELECT coalesce(max(seq), 0) FROM _sync_changes"));
+  LIAISON_ASSIGN_OR_RETURN(std::int64_t received,
+                           db.QueryInt("SELECT coalesce(max(pos), 0) FROM _sync_received"));
+  return own == after.own && received == recorded.back().pos;
+}
+
+Result<std::int64_t> Extend(Replica& hub, const std::vector<RecordedChange>* recorded) {
   LIAISON_RETURN_IF_ERROR(RequireHub(hub));
   Db& db = hub.db();
   LIAISON_ASSIGN_OR_RETURN(Transaction txn, Transaction::BeginOrJoin(db));
@@ -131,55 +222,36 @@ Result<std::int64_t> ExtendChain(Replica& hub) {
   // The offices' replicas are bound there; a master copy no hub has served yet (a
   // bundle imported first) has none bound.
   LIAISON_RETURN_IF_ERROR(hub_internal::CreateHubTables(db));
-  std::int64_t n = 0;
-  LogPosition after;
-  std::string head = GenesisHead();
-  {
-    LIAISON_ASSIGN_OR_RETURN(
-        Stmt last, db.Prepare("SELECT n, own, received, hash FROM _sync_audit ORDER BY n DESC LIMIT 1"));
-    LIAISON_ASSIGN_OR_RETURN(bool found, last.Step());
-    if (found) {
-      n = last.Int(0);
-      after = LogPosition{last.Int(1), last.Int(2)};
-      head = last.Blob(3);
-    }
+  LIAISON_ASSIGN_OR_RETURN(ChainEnd end, LastEntry(db));
+  const std::int64_t first = end.n;
+  const LogPosition after = end.after;
+  LIAISON_ASSIGN_OR_RETURN(ChainWriter writer, ChainWriter::Start(hub, std::move(end)));
+  bool from_memory = false;
+  if (recorded != nullptr) {
+    LIAISON_ASSIGN_OR_RETURN(from_memory, RecordedAreTheTail(db, after, *recorded));
   }
-  LIAISON_ASSIGN_OR_RETURN(Offices offices, Offices::Prepare(hub));
-  LIAISON_ASSIGN_OR_RETURN(
-      Stmt append, db.Prepare("INSERT INTO _sync_audit(n, accepted_ms, office, own, received, "
-                              "hash) VALUES(?, ?, ?, ?, ?, ?)"));
-  const auto now = static_cast<std::int64_t>(WallMillis());
-  const std::int64_t first = n;
-  {
+  if (from_memory) {
+    for (const RecordedChange& r : *recorded) {
+      LIAISON_RETURN_IF_ERROR(writer.Append(*r.stored, LogPosition{after.own, r.pos}));
+    }
+  } else {
     LIAISON_ASSIGN_OR_RETURN(ChangeReader reader, ChangeReader::OpenAfter(hub, after));
     for (;;) {
       LIAISON_ASSIGN_OR_RETURN(std::optional<Change> c, reader.Next());
       if (!c) break;
-      ++n;
-      const LogPosition& at = reader.position();
-      if (at.own + at.received != n) {
-        return Status::Corruption("the master log's position " + std::to_string(at.own) + "+" +
-                                  std::to_string(at.received) + " does not match chain entry " +
-                                  std::to_string(n));
-      }
-      LIAISON_ASSIGN_OR_RETURN(std::string office, offices.Of(c->origin));
-      // A hub's own change entered the master copy when it was written.
-      const std::int64_t accepted =
-          c->origin == hub.info().replica_id.value() ? static_cast<std::int64_t>(c->hlc >> 16) : now;
-      LIAISON_ASSIGN_OR_RETURN(std::string entry, EncodeAuditEntry(n, accepted, office, *c));
-      head = ChainStep(head, entry);
-      append.Reset();
-      append.Bind(1, n)
-          .Bind(2, accepted)
-          .Bind(3, std::string_view(office))
-          .Bind(4, at.own)
-          .Bind(5, at.received)
-          .BindBlob(6, head);
-      LIAISON_RETURN_IF_ERROR(append.Run());
+      LIAISON_RETURN_IF_ERROR(writer.Append(*c, reader.position()));
     }
   }
   LIAISON_RETURN_IF_ERROR(txn.Commit());
-  return n - first;
+  return writer.n() - first;
+}
+
+}  // namespace
+
+Result<std::int64_t> ExtendChain(Replica& hub) { return Extend(hub, nullptr); }
+
+Result<std::int64_t> ExtendChain(Replica& hub, const std::vector<RecordedChange>& recorded) {
+  return Extend(hub, &recorded);
 }
 
 Result<ChainReport> WalkChain(Replica& hub, const EntryVisitor& visit) {

@@ -348,7 +348,7 @@ Result<wire::Message> HubSession::State::Push(const Batch& batch,
   }
   // Chained in the transaction that accepts them (with any own edits made before),
   // and kept with the office's signature.
-  LIAISON_RETURN_IF_ERROR(ExtendChain(hub->replica).status());
+  LIAISON_RETURN_IF_ERROR(ExtendChain(hub->replica, merger.recorded()).status());
   if (signed_batch != nullptr) LIAISON_RETURN_IF_ERROR(KeepSignedBatch(db(), *signed_batch));
   const ApplyStats& stats = merger.stats();
   ack.applied = stats.applied;

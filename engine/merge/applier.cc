@@ -31,6 +31,7 @@ struct Merger::State {
   std::set<std::string> pending_origins;  // origins with rows in _sync_pending
   std::uint64_t max_hlc = 0;
   std::int64_t parked_count = 0;  // updates waiting in _sync_received for their insert
+  std::vector<RecordedChange> recorded;
   ApplyStats stats;
   bool committed = false;
 
@@ -352,6 +353,7 @@ Status Merger::Apply(const Change& c) {
     return Status::Ok();
   }
   LIAISON_ASSIGN_OR_RETURN(std::int64_t pos, s.codec->Record(c, s.own_seq));
+  s.recorded.push_back({pos, ChangeRows::StoresAsIs(c) ? &c : nullptr});
   ++s.stats.applied;
   if (c.hlc > s.max_hlc) s.max_hlc = c.hlc;
   Status merged = s.MergeOne(c, pos);
@@ -388,5 +390,7 @@ Status Merger::Commit() {
 }
 
 const ApplyStats& Merger::stats() const { return state_->stats; }
+
+const std::vector<RecordedChange>& Merger::recorded() const { return state_->recorded; }
 
 }  // namespace liaison

@@ -1,5 +1,6 @@
 #include "merge/change_rows.h"
 
+#include <algorithm>
 #include <map>
 
 #include "liaison/changelog.h"
@@ -48,6 +49,13 @@ Result<std::int64_t> ChangeRows::Record(const Change& c, std::int64_t own_seq) {
   record_.Bind(11, own_seq);
   LIAISON_RETURN_IF_ERROR(record_.Run());
   return sqlite3_last_insert_rowid(db_->raw());
+}
+
+bool ChangeRows::StoresAsIs(const Change& c) {
+  if (c.op != ChangeOp::kInsert || !c.epoch.IsZero()) return false;
+  return std::all_of(c.values.begin(), c.values.end(), [](const ColumnChange& cv) {
+    return !cv.base && !std::holds_alternative<double>(cv.value);
+  });
 }
 
 Result<Change> ChangeRows::Load(std::int64_t pos) {

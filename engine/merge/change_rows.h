@@ -21,6 +21,12 @@ class ChangeRows {
   // REQUIRES: (origin, seq) is not recorded yet (the Merger's dedup decides).
   Result<std::int64_t> Record(const Change& change, std::int64_t own_seq);
 
+  // True when Load returns a Change equal to `change` once it is recorded: an insert
+  // that carries no epoch and no column bases (Record keeps neither for an insert).
+  // Its values are integers, text or NULL (Merger::Validate refuses REAL values),
+  // which the JSON of `vals` carries exactly.
+  static bool StoresAsIs(const Change& change);
+
   // The received change at `pos`.
   Result<Change> Load(std::int64_t pos);
 

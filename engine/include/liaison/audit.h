@@ -19,6 +19,7 @@
 
 #include "liaison/change.h"
 #include "liaison/conflicts.h"
+#include "liaison/merger.h"
 #include "liaison/replica.h"
 #include "liaison/status.h"
 
@@ -29,6 +30,10 @@ Status CreateAuditTables(Db& db);
 
 // Chains every change of the hub's log not chained yet; returns how many.
 Result<std::int64_t> ExtendChain(Replica& hub);
+// The same, given what a Merger of the caller's transaction just recorded: when those
+// are exactly the log's unchained changes and each is stored as given, they are
+// chained from memory instead of being read back from the log.
+Result<std::int64_t> ExtendChain(Replica& hub, const std::vector<RecordedChange>& recorded);
 
 struct ChainReport {
   std::int64_t entries = 0;        // chain rows checked and found good

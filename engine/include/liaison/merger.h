@@ -23,6 +23,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "liaison/change.h"
 #include "liaison/replica.h"
@@ -43,6 +44,15 @@ Result<VersionVector> KnownVector(Db& db);
 // Seals the local log (changelog.h) and folds this replica's own changes into the
 // row metadata, giving each update its epoch and column bases. Idempotent.
 Status PrepareLocalLog(Db& db);
+
+// A change Merger recorded in the relay log, at position `pos`. `stored` points at the
+// caller's change when the log holds it exactly as given (ChangeRows::StoresAsIs:
+// reading it back yields an equal Change); otherwise it is null and the change must be
+// read back from the log. Valid while the caller's changes live.
+struct RecordedChange {
+  std::int64_t pos = 0;
+  const Change* stored = nullptr;
+};
 
 struct ApplyStats {
   std::int64_t received = 0;    // changes offered
@@ -68,6 +78,8 @@ class Merger {
   Result<bool> Skip(const Change& change);
   Status Commit();
   const ApplyStats& stats() const;
+  // Every change recorded in the relay log so far, in position order.
+  const std::vector<RecordedChange>& recorded() const;
 
  private:
   struct State;
