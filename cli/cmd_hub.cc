@@ -1,6 +1,7 @@
 // liaison hub serve --db F --listen HOST:PORT (--pki DIR | --cert C --key K --ca CA --crl CRL)
 //                   [--max-connections N] [--handshake-timeout-ms N] [--idle-timeout-ms N]
-//                   [--max-frame-bytes N] [--max-batch N] [--max-clock-ahead-ms N]
+//                   [--max-frame-bytes N] [--max-batch N] [--cache-mib N]
+//                   [--max-clock-ahead-ms N]
 // liaison hub status --db F [--json]
 // liaison hub compact --db F [--retain-days N] [--json]
 // liaison hub quarantine --db F [--json]
@@ -82,6 +83,9 @@ void RegisterServe(CLI::App& hub) {
   cmd->add_option("--max-batch", s.hub.max_batch_changes, "Most changes in one batch")
       ->default_val(s.hub.max_batch_changes)
       ->check(CLI::Range(1, 1'000'000));
+  cmd->add_option("--cache-mib", s.hub.cache_mib, "The master copy's page cache, in MiB")
+      ->default_val(s.hub.cache_mib)
+      ->check(CLI::Range(std::uint32_t{1}, kMaxCacheMib));
   cmd->add_option("--max-clock-ahead-ms", s.hub.max_clock_ahead_ms,
                   "A change stamped further ahead of the hub's clock is quarantined")
       ->default_val(s.hub.max_clock_ahead_ms)

@@ -312,6 +312,21 @@ TEST_F(HubFixture, AnAcknowledgementOutOfOrderEndsTheRound) {
   EXPECT_THAT(answer.status().message(), ::testing::HasSubstr("acknowledged batch 2 instead of 1"));
 }
 
+TEST_F(HubFixture, TheMasterCopyHasThePageCacheItWasOpenedWith) {
+  EXPECT_EQ(Count(master(), "PRAGMA cache_size"), -64 * 1024);
+  hub_.reset();
+  HubOptions options;
+  options.cache_mib = 8;
+  hub_.emplace(Must(Hub::Open(dir_.File("hub.db"), options)));
+  EXPECT_EQ(Count(master(), "PRAGMA cache_size"), -8 * 1024);
+  for (std::uint32_t bad : {0u, kMaxCacheMib + 1}) {
+    options.cache_mib = bad;
+    Result<Hub> refused = Hub::Open(dir_.File("hub.db"), options);
+    ASSERT_FALSE(refused.ok()) << bad;
+    EXPECT_EQ(refused.status().code(), Status::Code::kInvalidArgument);
+  }
+}
+
 TEST_F(HubFixture, ABatchDeliveredTwiceIsAppliedOnce) {
   Replica& a = AddOffice("town-a");
   Exec(a, "INSERT INTO voters(id, owner, name, category, office_id) "

@@ -68,11 +68,13 @@ Hub::~Hub() = default;
 
 Result<Hub> Hub::Open(const std::string& path, const HubOptions& options) {
   if (options.max_batch_changes == 0 || options.max_frame_bytes < 1024 ||
-      options.max_frame_bytes > wire::kHardMaxFrameBytes || options.max_clock_ahead_ms < 0) {
+      options.max_frame_bytes > wire::kHardMaxFrameBytes || options.max_clock_ahead_ms < 0 ||
+      options.cache_mib == 0 || options.cache_mib > kMaxCacheMib) {
     return Status::InvalidArgument("hub limits out of range");
   }
   OpenOptions open;
   open.full_sync = true;
+  open.cache_kib = static_cast<int>(options.cache_mib * 1024);
   LIAISON_ASSIGN_OR_RETURN(Replica replica, Replica::Open(path, open));
   if (replica.info().role != Role::kHub) {
     return Status::FailedPrecondition(path + " is an office replica, not a hub (liaison init --hub)");

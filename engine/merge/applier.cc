@@ -24,6 +24,28 @@ struct Merger::State {
   std::map<std::string, TableInfo> tables;
   std::map<std::string, Stmt> stmts;  // by SQL text
   std::unordered_map<std::string, Stmt*> writes;  // by kind, table and columns
+  // The statement WriteStatement returned last, and what it was for.
+  struct LastWrite {
+    char kind = 0;
+    std::string table;
+    std::vector<std::string> columns;
+    Stmt* stmt = nullptr;
+
+    bool Matches(char k, const std::string& t, const std::vector<ColumnValue>& cs) const {
+      if (k != kind || t != table || cs.size() != columns.size()) return false;
+      for (std::size_t i = 0; i < cs.size(); ++i) {
+        if (cs[i].column != columns[i]) return false;
+      }
+      return true;
+    }
+    void Remember(char k, const std::string& t, const std::vector<ColumnValue>& cs, Stmt* s) {
+      kind = k;
+      table = t;
+      columns.clear();
+      for (const auto& cv : cs) columns.push_back(cv.column);
+      stmt = s;
+    }
+  } last_write;
   // origin -> highest seq with every change 1..seq recorded (from _sync_origins,
   // advanced in memory, written back at Commit). Changes past a gap are listed in
   // _sync_pending until the gap fills.
@@ -79,6 +101,19 @@ struct Merger::State {
   // The upsert ('I') or update ('U') of these columns of `table`, prepared once.
   Result<Stmt*> WriteStatement(char kind, const std::string& table,
                                const std::vector<ColumnValue>& columns) {
+    // Changes of one table tend to come in runs of the same shape: compare with the
+    // last one before building a key.
+    if (last_write.stmt != nullptr && last_write.Matches(kind, table, columns)) {
+      last_write.stmt->Reset();
+      return last_write.stmt;
+    }
+    LIAISON_ASSIGN_OR_RETURN(Stmt * stmt, FindWriteStatement(kind, table, columns));
+    last_write.Remember(kind, table, columns, stmt);
+    return stmt;
+  }
+
+  Result<Stmt*> FindWriteStatement(char kind, const std::string& table,
+                                   const std::vector<ColumnValue>& columns) {
     std::string key(1, kind);
     key += table;
     for (const auto& cv : columns) {
@@ -305,6 +340,7 @@ Merger::Merger(Merger&&) noexcept = default;
 
 Merger::~Merger() {
   if (state_ && !state_->committed) {
+    state_->last_write.stmt = nullptr;
     state_->writes.clear();
     state_->stmts.clear();
     state_->rows.reset();
@@ -379,6 +415,7 @@ Status Merger::Commit() {
       Stmt * clock, s.Statement("UPDATE _sync_replica SET received_hlc = max(received_hlc, ?)"));
   clock->Bind(1, static_cast<std::int64_t>(s.max_hlc));
   LIAISON_RETURN_IF_ERROR(clock->Run());
+  s.last_write.stmt = nullptr;
   s.writes.clear();
   s.stmts.clear();
   s.rows.reset();

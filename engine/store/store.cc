@@ -156,6 +156,7 @@ Result<Db> Db::Open(const std::string& path, const OpenOptions& options) {
   sqlite3_extended_result_codes(db.db_, 1);
   sqlite3_busy_timeout(db.db_, options.busy_timeout_ms);
   std::string pragmas = "PRAGMA temp_store=MEMORY;";
+  if (options.cache_kib > 0) pragmas += "PRAGMA cache_size=-" + std::to_string(options.cache_kib) + ";";
   if (!options.read_only) {
     pragmas += "PRAGMA journal_mode=WAL;";
     pragmas += options.full_sync ? "PRAGMA synchronous=FULL;" : "PRAGMA synchronous=NORMAL;";

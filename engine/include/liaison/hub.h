@@ -39,11 +39,18 @@ namespace liaison {
 
 class Signer;
 
+// The largest page cache HubOptions::cache_mib allows.
+inline constexpr std::uint32_t kMaxCacheMib = 64 * 1024;
+
 struct HubOptions {
   std::uint32_t max_frame_bytes = wire::kDefaultMaxFrameBytes;
   std::uint32_t max_batch_changes = 10000;
   // A change whose clock is further ahead of the hub's clock is quarantined.
   std::int64_t max_clock_ahead_ms = 24 * 60 * 60 * 1000;
+  // The master copy's page cache. A push writes the row, its metadata, the relay log
+  // and the audit chain, keyed by random row ids: with SQLite's default 2 MiB most of
+  // those B-tree pages are read back from the file for each row.
+  std::uint32_t cache_mib = 64;
   // The hub's key and certificate, which sign the audit chain's checkpoints that
   // offices witness (kCapWitness). Without one the hub signs none.
   std::shared_ptr<const Signer> signer;

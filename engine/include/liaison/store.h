@@ -72,6 +72,8 @@ struct OpenOptions {
   bool read_only = false;    // open read-only. Default: false
   bool full_sync = false;    // synchronous=FULL (the hub) instead of NORMAL. Default: false
   int busy_timeout_ms = 5000;
+  // SQLite's page cache for this connection, in KiB (0: SQLite's default, 2 MiB).
+  int cache_kib = 0;
   const char* vfs = nullptr;  // SQLite VFS name; tests use one with a settable clock
   // Replicas only: migrate up to this schema version (0: every migration this program
   // has). Lets a test stand in for an office still running the previous release.
