@@ -108,7 +108,7 @@ TEST_F(SignedPushTest, AnUnsignedOfficeIsCountedAsSuch) {
   EXPECT_EQ(report.unsigned_changes, 30);
 }
 
-TEST_F(SignedPushTest, ABadOrMissingSignatureIsRefusedBeforeAnythingIsMerged) {
+TEST_F(SignedPushTest, ABadOrMissingSignatureIsRefusedAndNothingIsMerged) {
   auto session = hub_->StartSession("town-a", TestOfficeSigner()->certificate_der());
   wire::Hello hello;
   hello.protocol_version = wire::kProtocolVersion;
@@ -132,6 +132,50 @@ TEST_F(SignedPushTest, ABadOrMissingSignatureIsRefusedBeforeAnythingIsMerged) {
   ASSERT_TRUE(unsigned_batch && std::holds_alternative<wire::Refusal>(*unsigned_batch));
   EXPECT_THAT(std::get<wire::Refusal>(*unsigned_batch).reason, HasSubstr("is not signed"));
   EXPECT_EQ(Count(master(), "SELECT count(*) FROM activities"), 0);
+}
+
+// A batch large enough for its signature to be checked while it is merged: the merge
+// is rolled back, nothing of it stays (rows, relay log, quarantine, chain), and the
+// office's next, honest round delivers everything.
+TEST_F(SignedPushTest, ALargeBatchWithABadSignatureLeavesNothingBehind) {
+  Exec(*office_, "BEGIN");
+  for (int i = 0; i < 300; ++i) {
+    Exec(*office_, "INSERT INTO activities(id, owner, kind, held_on, title, office_id) VALUES('b" +
+                       std::to_string(i) + "', 'town-a', 'study', '2026-03-02', 'Visit', 'town-a')");
+  }
+  Exec(*office_, "COMMIT");
+  std::vector<Change> changes = ReadAll(ChangeReader::OpenOwn(*office_, 0));
+  ASSERT_EQ(changes.size(), 330u);
+  changes[5].values[0].value = Value(std::string("town-b"));  // out of scope: quarantined
+  auto session = hub_->StartSession("town-a", TestOfficeSigner()->certificate_der());
+  wire::Hello hello;
+  hello.protocol_version = wire::kProtocolVersion;
+  hello.schema_version = static_cast<std::uint32_t>(office_->info().schema_version);
+  hello.replica_id = office_->info().replica_id.value();
+  hello.capabilities = wire::kCapSignedPush;
+  ASSERT_TRUE(session->Handle(OverTheWire(hello)));
+  const std::string digests = [&] {
+    std::string out;
+    for (const Change& c : changes) out += Must(ChangeDigest(c));
+    return out;
+  }();
+  // Signed by the office's key, but over other changes than those sent.
+  std::string signature = Must(TestOfficeSigner()->Sign(
+      BatchMessage(changes.front().origin, changes.front().seq, changes.back().seq,
+                   std::string(digests.size(), '\0'))));
+  auto refused =
+      session->Handle(OverTheWire(wire::SignedPushBatch{1, changes, std::move(signature)}));
+  ASSERT_TRUE(refused && std::holds_alternative<wire::Refusal>(*refused));
+  EXPECT_THAT(std::get<wire::Refusal>(*refused).reason,
+              HasSubstr("does not verify with the office's certificate"));
+  for (const char* table : {"activities", "_sync_received", "_sync_rows", "_sync_quarantine",
+                            "_sync_audit", "_sync_batches"}) {
+    EXPECT_EQ(Count(master(), std::string("SELECT count(*) FROM ") + table), 0) << table;
+  }
+  Round round = Sync();
+  ASSERT_OK(round.status);
+  EXPECT_EQ(round.office.pushed, 330);
+  EXPECT_EQ(Count(master(), "SELECT count(*) FROM activities"), 330);
 }
 
 TEST_F(SignedPushTest, AChangeRewrittenUnderARebuiltChainFailsItsOfficesSignature) {

@@ -2,7 +2,9 @@
 // quarantine, pull by cursor filtered to the office's scope, and the digest check.
 #include <algorithm>
 #include <chrono>
+#include <future>
 #include <optional>
+#include <system_error>
 
 #include "hub/acks.h"
 #include "hub/hub_tables.h"
@@ -91,6 +93,58 @@ const HubOptions& Hub::options() const { return state_->options; }
 
 // ---- HubSession
 
+namespace {
+
+// The check of a batch's signature: the digest of every change, then the signature
+// over them. It needs no database, so for a batch of some size it runs on a thread of
+// its own while the batch is merged; Wait() is called before anything is chained or
+// committed, and the merge is rolled back if the signature does not verify.
+class SignatureCheck {
+ public:
+  SignatureCheck(SignedBatch batch, const std::vector<Change>& changes)
+      : batch_(std::move(batch)), changes_(changes) {
+    if (changes.size() >= kOwnThreadFrom) {
+      try {
+        running_ = std::async(std::launch::async, [this] { return Run(); });
+        return;
+      } catch (const std::system_error&) {
+        // No thread to be had: checked in Wait, on the caller's.
+      }
+    }
+  }
+  SignatureCheck(const SignatureCheck&) = delete;
+  SignatureCheck& operator=(const SignatureCheck&) = delete;
+  ~SignatureCheck() {
+    if (running_.valid()) running_.wait();
+  }
+
+  // The signed batch, its digests filled in, once the signature verified; nullopt
+  // when it did not.
+  Result<std::optional<SignedBatch>> Wait() {
+    LIAISON_ASSIGN_OR_RETURN(bool valid, running_.valid() ? running_.get() : Run());
+    if (!valid) return std::optional<SignedBatch>();
+    return std::optional<SignedBatch>(std::move(batch_));
+  }
+
+ private:
+  static constexpr std::size_t kOwnThreadFrom = 256;  // changes
+
+  Result<bool> Run() {
+    batch_.digests.reserve(changes_.size() * 32);
+    for (const Change& c : changes_) {
+      LIAISON_ASSIGN_OR_RETURN(std::string digest, ChangeDigest(c));
+      batch_.digests += digest;
+    }
+    return BatchSignatureValid(batch_);
+  }
+
+  SignedBatch batch_;
+  const std::vector<Change>& changes_;
+  std::future<Result<bool>> running_;
+};
+
+}  // namespace
+
 struct HubSession::State {
   enum class Phase { kHello, kReady, kDone };
 
@@ -137,7 +191,7 @@ struct HubSession::State {
     const std::vector<Change>& changes;
   };
   wire::Message OnPush(const Batch& batch, const std::string* signature);
-  Result<wire::Message> Push(const Batch& batch, const SignedBatch* signed_batch);
+  Result<wire::Message> Push(const Batch& batch, SignatureCheck* signature);
   Result<std::string> CheckChange(const Change& c, RowScopes& scopes, Merger& merger);
   Result<wire::Message> OnRetentionRequest(const wire::RetentionRequest& request);
   Result<wire::Message> Pull(const wire::PullRequest& request);
@@ -294,34 +348,22 @@ wire::Message HubSession::State::OnPush(const Batch& batch, const std::string* s
       return Refuse(RC::kBatch, "changes are not consecutive at seq " + std::to_string(c.seq));
     }
   }
-  std::optional<SignedBatch> signed_batch;
+  // The signature covers every change of the batch, duplicates and quarantined ones
+  // included: nothing of the batch is committed unless it verifies.
+  std::optional<SignatureCheck> check;
   if (signature != nullptr) {
-    // The signature covers every change of the batch, duplicates and quarantined ones
-    // included: it is checked before anything is merged.
-    SignedBatch b{office, replica_id, batch.changes.front().seq, batch.changes.back().seq,
-                  static_cast<std::int64_t>(WallMillis()), {}, *signature, certificate};
-    b.digests.reserve(batch.changes.size() * 32);
-    for (const Change& c : batch.changes) {
-      Result<std::string> digest = ChangeDigest(c);
-      if (!digest.ok()) return Refuse(RC::kInternal, digest.status().message());
-      b.digests += *digest;
-    }
-    Result<bool> valid = BatchSignatureValid(b);
-    if (!valid.ok()) return Refuse(RC::kInternal, valid.status().message());
-    if (!*valid) {
-      return Refuse(RC::kBatch, "the signature of batch " + std::to_string(batch.batch) +
-                                    " does not verify with the office's certificate");
-    }
-    signed_batch = std::move(b);
+    check.emplace(SignedBatch{office, replica_id, batch.changes.front().seq,
+                              batch.changes.back().seq, static_cast<std::int64_t>(WallMillis()),
+                              {}, *signature, certificate},
+                  batch.changes);
   }
-  Result<wire::Message> out = Push(batch, signed_batch ? &*signed_batch : nullptr);
+  Result<wire::Message> out = Push(batch, check ? &*check : nullptr);
   if (!out.ok()) return Refuse(RC::kInternal, out.status().message());
   last_batch = batch.batch;
   return std::move(*out);
 }
 
-Result<wire::Message> HubSession::State::Push(const Batch& batch,
-                                              const SignedBatch* signed_batch) {
+Result<wire::Message> HubSession::State::Push(const Batch& batch, SignatureCheck* signature) {
   LIAISON_ASSIGN_OR_RETURN(std::int64_t watermark, Watermark());
   if (!batch.changes.empty() && batch.changes.front().seq > watermark + 1) {
     return Refuse(wire::RefusalCode::kBatch,
@@ -348,10 +390,19 @@ Result<wire::Message> HubSession::State::Push(const Batch& batch,
     if (c.op == ChangeOp::kDelete) LIAISON_RETURN_IF_ERROR(scopes.RememberBeforeDelete(c.table, c.pk));
     LIAISON_RETURN_IF_ERROR(merger.Apply(c));
   }
+  std::optional<SignedBatch> signed_batch;
+  if (signature != nullptr) {
+    LIAISON_ASSIGN_OR_RETURN(signed_batch, signature->Wait());
+    if (!signed_batch) {  // the merger rolls the batch back
+      return Refuse(wire::RefusalCode::kBatch, "the signature of batch " +
+                                                   std::to_string(batch.batch) +
+                                                   " does not verify with the office's certificate");
+    }
+  }
   // Chained in the transaction that accepts them (with any own edits made before),
   // and kept with the office's signature.
   LIAISON_RETURN_IF_ERROR(ExtendChain(hub->replica, merger.recorded()).status());
-  if (signed_batch != nullptr) LIAISON_RETURN_IF_ERROR(KeepSignedBatch(db(), *signed_batch));
+  if (signed_batch) LIAISON_RETURN_IF_ERROR(KeepSignedBatch(db(), *signed_batch));
   const ApplyStats& stats = merger.stats();
   ack.applied = stats.applied;
   ack.duplicates += stats.duplicates;

@@ -22,11 +22,20 @@ Result<ChangeRows> ChangeRows::Prepare(Db& db) {
 
 Result<std::int64_t> ChangeRows::Record(const Change& c, std::int64_t own_seq) {
   record_.Reset();
-  std::vector<ColumnValue> values;
+  // The values as ColumnValuesJson writes them, without copying them first.
+  std::string vals;
+  if (c.op != ChangeOp::kDelete) {
+    JsonWriter w;
+    w.BeginObject();
+    for (const auto& cv : c.values) w.Key(cv.column).Val(cv.value);
+    w.EndObject();
+    vals = w.str();
+  }
   std::vector<std::pair<std::string, Clock>> bases;
-  for (const auto& cv : c.values) {
-    values.push_back({cv.column, cv.value});
-    if (cv.base) bases.emplace_back(cv.column, *cv.base);
+  if (c.op != ChangeOp::kInsert) {
+    for (const auto& cv : c.values) {
+      if (cv.base) bases.emplace_back(cv.column, *cv.base);
+    }
   }
   record_.Bind(1, std::string_view(c.origin))
       .Bind(2, c.seq)
@@ -37,7 +46,7 @@ Result<std::int64_t> ChangeRows::Record(const Change& c, std::int64_t own_seq) {
   if (c.op == ChangeOp::kDelete) {
     record_.BindNull(7);
   } else {
-    record_.Bind(7, std::string_view(ColumnValuesJson(values)));
+    record_.Bind(7, std::string_view(vals));
   }
   if (c.op != ChangeOp::kInsert) {
     record_.Bind(8, static_cast<std::int64_t>(c.epoch.hlc))
