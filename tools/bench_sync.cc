@@ -157,6 +157,7 @@ class HubThread {
     options.on_listening = [this](std::uint16_t port) { port_ = port; };
     thread_ = std::thread([this, options] {
       status_ = ServeHub(options);
+      cpu_seconds_ = ThreadCpuNow();
       ended_ = true;
     });
     for (const auto deadline = Clock::now() + kStartLimit; port_ == 0 && !ended_;) {
@@ -170,6 +171,9 @@ class HubThread {
   HubThread& operator=(const HubThread&) = delete;
 
   std::uint16_t port() const { return port_; }
+  // CPU seconds of the thread ServeHub ran on (the one that writes the master copy),
+  // once stopped.
+  double cpu_seconds() const { return cpu_seconds_; }
   std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
 
   // Stops the hub and waits for ServeHub to return; fails on its error.
@@ -184,6 +188,7 @@ class HubThread {
   std::atomic<bool> stop_{false}, ended_{false};
   std::atomic<std::uint16_t> port_{0};
   Status status_;  // ServeHub's, once ended_
+  double cpu_seconds_ = 0;
   std::thread thread_;
 };
 
@@ -285,7 +290,7 @@ struct PhaseMarks {
 };
 
 struct PushResult {
-  std::vector<double> baseline_rate, rate, share, cpu_share, wall, cpu, office_cpu;
+  std::vector<double> baseline_rate, rate, share, cpu_share, wall, cpu, office_cpu, hub_cpu;
   std::vector<double> phases[4];  // seconds: connect, push, pull, verify
   std::uint64_t bytes_up = 0, bytes_down = 0;
 };
@@ -327,6 +332,7 @@ PushResult Push(int n, int repeat) {
       run_plain();
     }
     hub.Stop();
+    out.hub_cpu.push_back(hub.cpu_seconds());
     CheckHubHolds(s, n);
     out.baseline_rate.push_back(n / p);
     out.rate.push_back(n / t);
@@ -557,8 +563,9 @@ void PrintPush(int n, int repeat, const PushResult& r) {
               100 * Summarize(r.cpu_share).median);
   std::printf(
       "\nsync: wall %.2f s (median), CPU %.2f s (office and hub together: one process), of "
-      "which the office's thread %.2f s\n",
-      Summarize(r.wall).median, Summarize(r.cpu).median, Summarize(r.office_cpu).median);
+      "which the office's thread %.2f s and the hub's serving thread %.2f s\n",
+      Summarize(r.wall).median, Summarize(r.cpu).median, Summarize(r.office_cpu).median,
+      Summarize(r.hub_cpu).median);
   std::printf(
       "  connecting and the first batch %.2f s, push %.2f s, pull %.2f s, digest "
       "comparison and closing %.2f s (medians)\n",

@@ -157,6 +157,12 @@ class ChainWriter {
     return ChainWriter(hub, std::move(end), std::move(offices), std::move(append));
   }
 
+  // Takes the accepted time and the entry digests `foreseen` has, where they fit.
+  void Use(const ForeseenEntries* foreseen) {
+    foreseen_ = foreseen;
+    if (foreseen_ != nullptr) now_ = foreseen_->accepted_ms;
+  }
+
   // `c` is the change at log position `at`.
   Status Append(const Change& c, const LogPosition& at) {
     ++end_.n;
@@ -168,8 +174,12 @@ class ChainWriter {
     LIAISON_ASSIGN_OR_RETURN(std::string office, offices_.Of(c.origin));
     // A hub's own change entered the master copy when it was written.
     const std::int64_t accepted = c.origin == self_ ? static_cast<std::int64_t>(c.hlc >> 16) : now_;
-    LIAISON_ASSIGN_OR_RETURN(std::string entry, EncodeAuditEntry(end_.n, accepted, office, c));
-    end_.head = ChainStep(end_.head, entry);
+    if (const std::string* digest = Foreseen(c, office)) {
+      end_.head = ChainLink(end_.head, *digest);
+    } else {
+      LIAISON_ASSIGN_OR_RETURN(std::string entry, EncodeAuditEntry(end_.n, accepted, office, c));
+      end_.head = ChainStep(end_.head, entry);
+    }
     append_.Reset();
     append_.Bind(1, end_.n)
         .Bind(2, accepted)
@@ -193,7 +203,20 @@ class ChainWriter {
   ChainEnd end_;
   Offices offices_;
   Stmt append_;
+  // The digest `foreseen_` has for `c` as entry end_.n under `office`, if any.
+  const std::string* Foreseen(const Change& c, const std::string& office) const {
+    if (foreseen_ == nullptr || c.origin == self_ || office != foreseen_->office) return nullptr;
+    const std::int64_t k = end_.n - foreseen_->first_n - 1;
+    const std::vector<Change>& changes = *foreseen_->changes;
+    if (k < 0 || k >= static_cast<std::int64_t>(foreseen_->digests.size()) ||
+        &c != &changes[static_cast<std::size_t>(k)]) {
+      return nullptr;
+    }
+    return &foreseen_->digests[static_cast<std::size_t>(k)];
+  }
+
   std::int64_t now_ = static_cast<std::int64_t>(WallMillis());
+  const ForeseenEntries* foreseen_ = nullptr;
 };
 
 // True when `recorded` is exactly the log past `after`, each change stored as given:
@@ -214,7 +237,8 @@ Result<bool> RecordedAreTheTail(Db& db, const LogPosition& after,
   return own == after.own && received == recorded.back().pos;
 }
 
-Result<std::int64_t> Extend(Replica& hub, const std::vector<RecordedChange>* recorded) {
+Result<std::int64_t> Extend(Replica& hub, const std::vector<RecordedChange>* recorded,
+                            const ForeseenEntries* foreseen) {
   LIAISON_RETURN_IF_ERROR(RequireHub(hub));
   Db& db = hub.db();
   LIAISON_ASSIGN_OR_RETURN(Transaction txn, Transaction::BeginOrJoin(db));
@@ -231,6 +255,7 @@ Result<std::int64_t> Extend(Replica& hub, const std::vector<RecordedChange>* rec
     LIAISON_ASSIGN_OR_RETURN(from_memory, RecordedAreTheTail(db, after, *recorded));
   }
   if (from_memory) {
+    writer.Use(foreseen);
     for (const RecordedChange& r : *recorded) {
       LIAISON_RETURN_IF_ERROR(writer.Append(*r.stored, LogPosition{after.own, r.pos}));
     }
@@ -248,10 +273,28 @@ Result<std::int64_t> Extend(Replica& hub, const std::vector<RecordedChange>* rec
 
 }  // namespace
 
-Result<std::int64_t> ExtendChain(Replica& hub) { return Extend(hub, nullptr); }
+Result<std::int64_t> ExtendChain(Replica& hub) { return Extend(hub, nullptr, nullptr); }
 
-Result<std::int64_t> ExtendChain(Replica& hub, const std::vector<RecordedChange>& recorded) {
-  return Extend(hub, &recorded);
+Result<std::int64_t> ExtendChain(Replica& hub, const std::vector<RecordedChange>& recorded,
+                                 const ForeseenEntries* foreseen) {
+  return Extend(hub, &recorded, foreseen);
+}
+
+Status ForeseeEntries(ForeseenEntries& f) {
+  f.digests.clear();
+  f.digests.reserve(f.changes->size());
+  std::int64_t n = f.first_n;
+  for (const Change& c : *f.changes) {
+    LIAISON_ASSIGN_OR_RETURN(std::string entry, EncodeAuditEntry(++n, f.accepted_ms, f.office, c));
+    f.digests.push_back(EntryDigest(entry));
+  }
+  return Status::Ok();
+}
+
+Result<std::int64_t> LastChainEntry(Db& db) {
+  LIAISON_ASSIGN_OR_RETURN(bool has_table, db.HasTable("_sync_audit"));
+  if (!has_table) return 0;
+  return db.QueryInt("SELECT coalesce(max(n), 0) FROM _sync_audit");
 }
 
 Result<ChainReport> WalkChain(Replica& hub, const EntryVisitor& visit) {

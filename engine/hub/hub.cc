@@ -95,52 +95,63 @@ const HubOptions& Hub::options() const { return state_->options; }
 
 namespace {
 
-// The check of a batch's signature: the digest of every change, then the signature
-// over them. It needs no database, so for a batch of some size it runs on a thread of
-// its own while the batch is merged; Wait() is called before anything is chained or
-// committed, and the merge is rolled back if the signature does not verify.
-class SignatureCheck {
+// The work on a push batch that needs no database: the check of its signature (the
+// digest of every change, then the signature over them) and the digests of the audit
+// entries its changes are expected to become. For a batch of some size it runs on a
+// thread of its own while the batch is merged; Wait() is called before anything is
+// chained or committed, and the merge is rolled back if the signature does not verify.
+class BatchPrep {
  public:
-  SignatureCheck(SignedBatch batch, const std::vector<Change>& changes)
-      : batch_(std::move(batch)), changes_(changes) {
-    if (changes.size() >= kOwnThreadFrom) {
+  BatchPrep(std::optional<SignedBatch> to_check, ForeseenEntries entries)
+      : to_check_(std::move(to_check)), entries_(std::move(entries)) {
+    if (entries_.changes->size() >= kOwnThreadFrom) {
       try {
         running_ = std::async(std::launch::async, [this] { return Run(); });
         return;
       } catch (const std::system_error&) {
-        // No thread to be had: checked in Wait, on the caller's.
+        // No thread to be had: the work is done in Wait, on the caller's.
       }
     }
   }
-  SignatureCheck(const SignatureCheck&) = delete;
-  SignatureCheck& operator=(const SignatureCheck&) = delete;
-  ~SignatureCheck() {
+  BatchPrep(const BatchPrep&) = delete;
+  BatchPrep& operator=(const BatchPrep&) = delete;
+  ~BatchPrep() {
     if (running_.valid()) running_.wait();
   }
 
-  // The signed batch, its digests filled in, once the signature verified; nullopt
-  // when it did not.
-  Result<std::optional<SignedBatch>> Wait() {
-    LIAISON_ASSIGN_OR_RETURN(bool valid, running_.valid() ? running_.get() : Run());
-    if (!valid) return std::optional<SignedBatch>();
-    return std::optional<SignedBatch>(std::move(batch_));
+  // Whether the signature verified (true for an unsigned batch).
+  Result<bool> Wait() {
+    if (!waited_) {
+      waited_ = true;
+      verdict_ = running_.valid() ? running_.get() : Run();
+    }
+    return verdict_;
   }
+  // After Wait: the signed batch, its digests filled in; the foreseen entries.
+  const std::optional<SignedBatch>& signed_batch() const { return to_check_; }
+  const ForeseenEntries& entries() const { return entries_; }
 
  private:
   static constexpr std::size_t kOwnThreadFrom = 256;  // changes
 
   Result<bool> Run() {
-    batch_.digests.reserve(changes_.size() * 32);
-    for (const Change& c : changes_) {
+    // Entries that cannot be foreseen (a change the merge will refuse) are left to
+    // ExtendChain.
+    if (!ForeseeEntries(entries_).ok()) entries_.digests.clear();
+    if (!to_check_) return true;
+    to_check_->digests.reserve(entries_.changes->size() * 32);
+    for (const Change& c : *entries_.changes) {
       LIAISON_ASSIGN_OR_RETURN(std::string digest, ChangeDigest(c));
-      batch_.digests += digest;
+      to_check_->digests += digest;
     }
-    return BatchSignatureValid(batch_);
+    return BatchSignatureValid(*to_check_);
   }
 
-  SignedBatch batch_;
-  const std::vector<Change>& changes_;
+  std::optional<SignedBatch> to_check_;
+  ForeseenEntries entries_;
   std::future<Result<bool>> running_;
+  bool waited_ = false;
+  Result<bool> verdict_ = false;
 };
 
 }  // namespace
@@ -191,7 +202,7 @@ struct HubSession::State {
     const std::vector<Change>& changes;
   };
   wire::Message OnPush(const Batch& batch, const std::string* signature);
-  Result<wire::Message> Push(const Batch& batch, SignatureCheck* signature);
+  Result<wire::Message> Push(const Batch& batch, BatchPrep& prep);
   Result<std::string> CheckChange(const Change& c, RowScopes& scopes, Merger& merger);
   Result<wire::Message> OnRetentionRequest(const wire::RetentionRequest& request);
   Result<wire::Message> Pull(const wire::PullRequest& request);
@@ -350,20 +361,23 @@ wire::Message HubSession::State::OnPush(const Batch& batch, const std::string* s
   }
   // The signature covers every change of the batch, duplicates and quarantined ones
   // included: nothing of the batch is committed unless it verifies.
-  std::optional<SignatureCheck> check;
+  const auto now = static_cast<std::int64_t>(WallMillis());
+  std::optional<SignedBatch> to_check;
   if (signature != nullptr) {
-    check.emplace(SignedBatch{office, replica_id, batch.changes.front().seq,
-                              batch.changes.back().seq, static_cast<std::int64_t>(WallMillis()),
-                              {}, *signature, certificate},
-                  batch.changes);
+    to_check = SignedBatch{office, replica_id, batch.changes.front().seq, batch.changes.back().seq,
+                           now, {}, *signature, certificate};
   }
-  Result<wire::Message> out = Push(batch, check ? &*check : nullptr);
+  // If every change is new and merged, they become the chain's next entries.
+  Result<std::int64_t> last_entry = LastChainEntry(db());
+  if (!last_entry.ok()) return Refuse(RC::kInternal, last_entry.status().message());
+  BatchPrep prep(std::move(to_check), ForeseenEntries{*last_entry, now, office, &batch.changes, {}});
+  Result<wire::Message> out = Push(batch, prep);
   if (!out.ok()) return Refuse(RC::kInternal, out.status().message());
   last_batch = batch.batch;
   return std::move(*out);
 }
 
-Result<wire::Message> HubSession::State::Push(const Batch& batch, SignatureCheck* signature) {
+Result<wire::Message> HubSession::State::Push(const Batch& batch, BatchPrep& prep) {
   LIAISON_ASSIGN_OR_RETURN(std::int64_t watermark, Watermark());
   if (!batch.changes.empty() && batch.changes.front().seq > watermark + 1) {
     return Refuse(wire::RefusalCode::kBatch,
@@ -390,19 +404,15 @@ Result<wire::Message> HubSession::State::Push(const Batch& batch, SignatureCheck
     if (c.op == ChangeOp::kDelete) LIAISON_RETURN_IF_ERROR(scopes.RememberBeforeDelete(c.table, c.pk));
     LIAISON_RETURN_IF_ERROR(merger.Apply(c));
   }
-  std::optional<SignedBatch> signed_batch;
-  if (signature != nullptr) {
-    LIAISON_ASSIGN_OR_RETURN(signed_batch, signature->Wait());
-    if (!signed_batch) {  // the merger rolls the batch back
-      return Refuse(wire::RefusalCode::kBatch, "the signature of batch " +
-                                                   std::to_string(batch.batch) +
-                                                   " does not verify with the office's certificate");
-    }
+  LIAISON_ASSIGN_OR_RETURN(bool signature_valid, prep.Wait());
+  if (!signature_valid) {  // the merger rolls the batch back
+    return Refuse(wire::RefusalCode::kBatch, "the signature of batch " + std::to_string(batch.batch) +
+                                                 " does not verify with the office's certificate");
   }
   // Chained in the transaction that accepts them (with any own edits made before),
   // and kept with the office's signature.
-  LIAISON_RETURN_IF_ERROR(ExtendChain(hub->replica, merger.recorded()).status());
-  if (signed_batch) LIAISON_RETURN_IF_ERROR(KeepSignedBatch(db(), *signed_batch));
+  LIAISON_RETURN_IF_ERROR(ExtendChain(hub->replica, merger.recorded(), &prep.entries()).status());
+  if (prep.signed_batch()) LIAISON_RETURN_IF_ERROR(KeepSignedBatch(db(), *prep.signed_batch()));
   const ApplyStats& stats = merger.stats();
   ack.applied = stats.applied;
   ack.duplicates += stats.duplicates;
