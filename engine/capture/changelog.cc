@@ -103,11 +103,12 @@ Status CollectTouchedRows(Db& db, std::int64_t after) {
   return collect.Run();
 }
 
-Status SealChanges(Db& db) {
+Status SealChanges(Db& db, std::int64_t up_to) {
   LIAISON_ASSIGN_OR_RETURN(Transaction txn, Transaction::BeginOrJoin(db));
   LIAISON_ASSIGN_OR_RETURN(std::int64_t sealed, db.QueryInt("SELECT sealed_seq FROM _sync_replica"));
   LIAISON_ASSIGN_OR_RETURN(std::int64_t last,
                            db.QueryInt("SELECT coalesce(max(seq), 0) FROM _sync_changes"));
+  last = std::min(last, up_to);
   if (last <= sealed) return Status::Ok();
 
   // Inserts of rows that nothing changed since take their values from the row, in
@@ -125,10 +126,10 @@ Status SealChanges(Db& db) {
         Stmt bulk,
         db.Prepare("INSERT INTO _sync_sealed(seq, vals) SELECT c.seq, " + row_json + " FROM "
                    "_sync_changes c JOIN " + QuoteIdent(table.name) +
-                   " AS r ON r.id = c.pk WHERE c.seq > ? AND c.op = 'I' AND c.tbl = ? "
-                   "AND NOT EXISTS (SELECT 1 FROM temp._sync_touched t WHERE t.tbl = "
+                   " AS r ON r.id = c.pk WHERE c.seq > ? AND c.seq <= ? AND c.op = 'I' AND "
+                   "c.tbl = ? AND NOT EXISTS (SELECT 1 FROM temp._sync_touched t WHERE t.tbl = "
                    "c.tbl AND t.pk = c.pk) ORDER BY c.seq"));
-    bulk.Bind(1, sealed).Bind(2, std::string_view(table.name));
+    bulk.Bind(1, sealed).Bind(2, last).Bind(3, std::string_view(table.name));
     LIAISON_RETURN_IF_ERROR(bulk.Run());
   }
   LIAISON_ASSIGN_OR_RETURN(
@@ -158,9 +159,11 @@ Status SealChanges(Db& db) {
         }
         overlays.erase(overlay);  // earlier changes belong to an earlier life of the row
       }
-      fill.Reset();
-      fill.Bind(1, std::string_view(ColumnValuesJson(values))).Bind(2, scan.Int(0));
-      LIAISON_RETURN_IF_ERROR(fill.Run());
+      if (scan.Int(0) <= last) {  // a later insert is sealed by a later step
+        fill.Reset();
+        fill.Bind(1, std::string_view(ColumnValuesJson(values))).Bind(2, scan.Int(0));
+        LIAISON_RETURN_IF_ERROR(fill.Run());
+      }
     } else {
       LIAISON_ASSIGN_OR_RETURN(std::vector<ColumnValue> olds, ParseColumnValues(scan.Text(4)));
       Apply(overlays[key], olds);

@@ -49,7 +49,12 @@ struct OfficeSession::State {
   OfficeSyncOptions options;
   Phase phase = Phase::kWelcome;
   wire::Welcome hub;
-  std::optional<ChangeReader> push_reader;
+  // Own changes are read in steps of about one batch, each step preparing the log
+  // (sealing, folding) only as far as it reads: the first batch goes out without
+  // waiting for the whole log to be prepared.
+  std::optional<ChangeReader> push_reader;  // reads up to step_end
+  std::int64_t step_end = 0;                // the last seq the current step reads
+  std::int64_t push_end = 0;                // the last seq this round pushes
   std::optional<Change> carried;  // read but not sent: did not fit the last batch
   bool push_read = false;         // the reader has returned everything
   Status push_failed;             // reading the next batch failed: every later call fails
@@ -82,6 +87,8 @@ struct OfficeSession::State {
     return options.signer && (hub.capabilities & wire::kCapSignedPush) != 0;
   }
   Result<std::optional<wire::PushBatch>> ReadBatch();
+  Status NextStep();
+  Result<std::optional<Change>> NextOwnChange();
   Result<std::optional<wire::Message>> OnAck(const wire::PushAck& ack);
   Result<wire::Message> OnPull(const wire::PullBatch& batch);
   Result<wire::Message> OnVerdict(const wire::Verdict& verdict);
@@ -229,10 +236,13 @@ Result<std::optional<wire::Message>> OfficeSession::State::OnWelcome(const wire:
 
 Result<std::optional<wire::Message>> OfficeSession::State::StartPush() {
   const wire::Welcome& w = hub;
-  LIAISON_ASSIGN_OR_RETURN(ChangeReader reader, ChangeReader::OpenOwn(*replica, w.watermark));
-  push_reader.emplace(std::move(reader));
+  LIAISON_ASSIGN_OR_RETURN(push_end,
+                           db().QueryInt("SELECT coalesce(max(seq), 0) FROM _sync_changes"));
+  step_end = w.watermark;
+  LIAISON_RETURN_IF_ERROR(NextStep());
   LIAISON_ASSIGN_OR_RETURN(push_total, db().QueryInt("SELECT count(*) FROM _sync_changes WHERE seq > " +
-                                                     std::to_string(w.watermark)));
+                                                     std::to_string(w.watermark) + " AND seq <= " +
+                                                     std::to_string(push_end)));
   phase = Phase::kPush;
   LIAISON_ASSIGN_OR_RETURN(std::optional<wire::Message> first, NextBatch());
   if (first) return first;
@@ -273,7 +283,7 @@ Result<std::optional<wire::PushBatch>> OfficeSession::State::ReadBatch() {
     std::optional<Change> c = std::move(carried);
     carried.reset();
     if (!c) {
-      LIAISON_ASSIGN_OR_RETURN(c, push_reader->Next());
+      LIAISON_ASSIGN_OR_RETURN(c, NextOwnChange());
       if (!c) break;
     }
     LIAISON_ASSIGN_OR_RETURN(std::size_t size, wire::EncodedChangeBytes(*c));
@@ -295,6 +305,26 @@ Result<std::optional<wire::PushBatch>> OfficeSession::State::ReadBatch() {
   }
   out.batch = ++batch;
   return std::optional<wire::PushBatch>(std::move(out));
+}
+
+// Opens the reader of the next step of own changes, ending its predecessor's read
+// transaction before the log is prepared that far.
+Status OfficeSession::State::NextStep() {
+  push_reader.reset();
+  const std::int64_t from = step_end;
+  step_end = std::min(push_end, from + static_cast<std::int64_t>(options.max_batch_changes));
+  LIAISON_ASSIGN_OR_RETURN(ChangeReader reader, ChangeReader::OpenOwn(*replica, from, step_end));
+  push_reader.emplace(std::move(reader));
+  return Status::Ok();
+}
+
+// The next own change to push; nullopt after the last one of this round.
+Result<std::optional<Change>> OfficeSession::State::NextOwnChange() {
+  for (;;) {
+    LIAISON_ASSIGN_OR_RETURN(std::optional<Change> c, push_reader->Next());
+    if (c || step_end >= push_end) return c;
+    LIAISON_RETURN_IF_ERROR(NextStep());
+  }
 }
 
 // After an acknowledgement: the next batch, nothing while earlier batches are still

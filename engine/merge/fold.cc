@@ -1,4 +1,5 @@
 // PrepareLocalLog and the version-vector helpers.
+#include <algorithm>
 #include <charconv>
 
 #include "liaison/changelog.h"
@@ -60,9 +61,9 @@ Result<VersionVector> KnownVector(Db& db) {
   return v;
 }
 
-Status PrepareLocalLog(Db& db) {
+Status PrepareLocalLog(Db& db, std::int64_t up_to) {
   LIAISON_ASSIGN_OR_RETURN(Transaction txn, Transaction::BeginOrJoin(db));
-  LIAISON_RETURN_IF_ERROR(SealChanges(db));
+  LIAISON_RETURN_IF_ERROR(SealChanges(db, up_to));
   LIAISON_ASSIGN_OR_RETURN(Stmt who, db.Prepare("SELECT replica_id, folded_seq FROM _sync_replica"));
   LIAISON_ASSIGN_OR_RETURN(bool found, who.Step());
   if (!found) return Status::Corruption("replica identity is missing");
@@ -71,6 +72,7 @@ Status PrepareLocalLog(Db& db) {
   who.Reset();
   LIAISON_ASSIGN_OR_RETURN(std::int64_t last,
                            db.QueryInt("SELECT coalesce(max(seq), 0) FROM _sync_changes"));
+  last = std::min(last, up_to);
   if (last <= folded) return txn.Commit();
 
   LIAISON_ASSIGN_OR_RETURN(RowStore rows, RowStore::Prepare(db));
@@ -79,19 +81,20 @@ Status PrepareLocalLog(Db& db) {
   LIAISON_ASSIGN_OR_RETURN(
       Stmt bulk,
       db.Prepare("INSERT OR REPLACE INTO _sync_rows(tbl, pk, epoch_hlc, epoch_origin, deleted) "
-                 "SELECT tbl, pk, hlc, ?, 0 FROM _sync_changes c WHERE seq > ? AND op = 'I' AND "
+                 "SELECT tbl, pk, hlc, ?, 0 FROM _sync_changes c WHERE seq > ? AND seq <= ? AND "
+                 "op = 'I' AND "
                  "NOT EXISTS (SELECT 1 FROM temp._sync_touched t WHERE t.tbl = c.tbl AND t.pk = "
                  "c.pk) ORDER BY seq"));
-  bulk.Bind(1, std::string_view(self)).Bind(2, folded);
+  bulk.Bind(1, std::string_view(self)).Bind(2, folded).Bind(3, last);
   LIAISON_RETURN_IF_ERROR(bulk.Run());
   LIAISON_ASSIGN_OR_RETURN(
       Stmt scan, db.Prepare("SELECT c.seq, c.hlc, c.tbl, c.pk, c.op, CASE c.op WHEN 'D' THEN "
                             "c.old ELSE c.vals END FROM _sync_changes c JOIN temp._sync_touched "
-                            "t ON t.tbl = c.tbl AND t.pk = c.pk WHERE c.seq > ? ORDER BY c.seq"));
+                            "t ON t.tbl = c.tbl AND t.pk = c.pk WHERE c.seq > ? AND c.seq <= ? ORDER BY c.seq"));
   LIAISON_ASSIGN_OR_RETURN(
       Stmt stamp, db.Prepare("UPDATE _sync_changes SET epoch_hlc = ?, epoch_origin = ?, bases = ? "
                              "WHERE seq = ?"));
-  scan.Bind(1, folded);
+  scan.Bind(1, folded).Bind(2, last);
   for (;;) {
     LIAISON_ASSIGN_OR_RETURN(bool row, scan.Step());
     if (!row) break;

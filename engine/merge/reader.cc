@@ -65,8 +65,9 @@ Result<ChangeReader> ChangeReader::Open(Replica& replica, const VersionVector& s
   return Start(replica, since, LogPosition{own == since.end() ? 0 : own->second, 0}, false);
 }
 
-Result<ChangeReader> ChangeReader::OpenOwn(Replica& replica, std::int64_t after) {
-  return Start(replica, {}, LogPosition{after, 0}, true);
+Result<ChangeReader> ChangeReader::OpenOwn(Replica& replica, std::int64_t after,
+                                           std::int64_t up_to) {
+  return Start(replica, {}, LogPosition{after, 0}, true, up_to);
 }
 
 Result<ChangeReader> ChangeReader::OpenAfter(Replica& replica, const LogPosition& after,
@@ -77,7 +78,8 @@ Result<ChangeReader> ChangeReader::OpenAfter(Replica& replica, const LogPosition
 }
 
 Result<ChangeReader> ChangeReader::Start(Replica& replica, const VersionVector& since,
-                                         const LogPosition& after, bool own_only) {
+                                         const LogPosition& after, bool own_only,
+                                         std::int64_t own_up_to) {
   auto s = std::make_unique<State>();
   s->db = &replica.db();
   s->since = since;
@@ -85,7 +87,7 @@ Result<ChangeReader> ChangeReader::Start(Replica& replica, const VersionVector& 
   s->own_only = own_only;
   s->position = after;
   s->received_done = own_only;
-  LIAISON_RETURN_IF_ERROR(PrepareLocalLog(*s->db));
+  LIAISON_RETURN_IF_ERROR(PrepareLocalLog(*s->db, own_up_to));
   // Inside a caller's transaction the reader reads what that transaction sees.
   if (sqlite3_get_autocommit(s->db->raw()) != 0) {
     LIAISON_RETURN_IF_ERROR(s->db->Exec("BEGIN"));
@@ -98,9 +100,9 @@ Result<ChangeReader> ChangeReader::Start(Replica& replica, const VersionVector& 
   LIAISON_ASSIGN_OR_RETURN(
       st.own, st.db->Prepare("SELECT ?, c.seq, c.hlc, c.tbl, c.pk, c.op, coalesce(c.vals, s.vals), "
                              "c.epoch_hlc, c.epoch_origin, c.bases FROM _sync_changes c LEFT "
-                             "JOIN _sync_sealed s ON s.seq = c.seq WHERE c.seq > ? ORDER BY "
-                             "c.seq"));
-  st.own.Bind(1, std::string_view(st.self)).Bind(2, after.own);
+                             "JOIN _sync_sealed s ON s.seq = c.seq WHERE c.seq > ? AND c.seq <= ? "
+                             "ORDER BY c.seq"));
+  st.own.Bind(1, std::string_view(st.self)).Bind(2, after.own).Bind(3, own_up_to);
   if (own_only) return reader;
   LIAISON_ASSIGN_OR_RETURN(
       st.received,

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -40,8 +41,10 @@ struct LocalChange {
   std::vector<ColumnValue> old_values;  // replaced values: changed (update), all (delete)
 };
 
-// Fills in the values of inserts logged since the last seal, in one transaction.
-Status SealChanges(Db& db);
+// Fills in the values of inserts logged since the last seal, up to seq `up_to`, in one
+// transaction. Sealing in steps gives the same values as sealing at once: each insert
+// still takes its values from the row and every later change of it.
+Status SealChanges(Db& db, std::int64_t up_to = std::numeric_limits<std::int64_t>::max());
 
 // Lists in the temporary table `temp._sync_touched (tbl, pk)` the rows that own
 // changes with seq > `after` updated or deleted: the rows whose inserts cannot be

@@ -18,6 +18,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <map>
 #include <memory>
 #include <optional>
@@ -42,8 +43,9 @@ Result<VersionVector> ParseVersionVector(std::string_view text);
 Result<VersionVector> KnownVector(Db& db);
 
 // Seals the local log (changelog.h) and folds this replica's own changes into the
-// row metadata, giving each update its epoch and column bases. Idempotent.
-Status PrepareLocalLog(Db& db);
+// row metadata, giving each update its epoch and column bases; only changes up to seq
+// `up_to`, when given (a later call goes on from there). Idempotent.
+Status PrepareLocalLog(Db& db, std::int64_t up_to = std::numeric_limits<std::int64_t>::max());
 
 // A change Merger recorded in the relay log, at position `pos`. `stored` points at the
 // caller's change when the log holds it exactly as given (ChangeRows::StoresAsIs:
@@ -100,7 +102,10 @@ class ChangeReader {
   // Changes of `replica` not covered by `since` (empty: everything).
   static Result<ChangeReader> Open(Replica& replica, const VersionVector& since);
   // Own changes only, those with seq > `after`.
-  static Result<ChangeReader> OpenOwn(Replica& replica, std::int64_t after);
+  // With `up_to`: only those with seq <= up_to, and the log is prepared
+  // (PrepareLocalLog) only that far, so that a long log can be read in steps.
+  static Result<ChangeReader> OpenOwn(Replica& replica, std::int64_t after,
+                                      std::int64_t up_to = std::numeric_limits<std::int64_t>::max());
   // Own and relayed changes past `after`, in the same causal order, passing over
   // (without decoding) relayed changes that came from `skip_origin`.
   static Result<ChangeReader> OpenAfter(Replica& replica, const LogPosition& after,
@@ -116,8 +121,9 @@ class ChangeReader {
 
  private:
   struct State;
-  static Result<ChangeReader> Start(Replica& replica, const VersionVector& since,
-                                    const LogPosition& after, bool own_only);
+  static Result<ChangeReader> Start(
+      Replica& replica, const VersionVector& since, const LogPosition& after, bool own_only,
+      std::int64_t own_up_to = std::numeric_limits<std::int64_t>::max());
   explicit ChangeReader(std::unique_ptr<State> state);
   std::unique_ptr<State> state_;
 };
