@@ -499,6 +499,42 @@ TEST_F(HubFixture, TheChainVerifiesWhenSomeChangesOfABatchAreNotMerged) {
   EXPECT_EQ(report.entries, 3);
 }
 
+// The office works out its scope's digest as soon as its last batch is sent. A row
+// another connection writes after that is not in what was pushed: the digest the
+// office sends must be worked out again, and the round must not claim equality.
+TEST_F(HubFixture, AWriteAfterTheLastBatchIsSeenByTheComparison) {
+  Replica& a = AddOffice("town-a");
+  Exec(a, "INSERT INTO voters(id, owner, name, category, office_id) "
+          "VALUES('v1', 'town-a', 'Li', 'worker', 'town-a')");
+  Db other = Must(Db::Open(a.db().path()));
+  auto hub_side = hub_->StartSession("town-a");
+  OfficeSession office = Must(OfficeSession::Begin(a));
+  wire::Message next = office.Start();
+  bool wrote = false;
+  for (int i = 0; i < 100 && !office.finished(); ++i) {
+    std::optional<wire::Message> reply = hub_side->Handle(OverTheWire(next));
+    ASSERT_TRUE(reply);
+    if (!wrote && std::holds_alternative<wire::PullBatch>(*reply)) {
+      Must(other.Exec("INSERT INTO voters(id, owner, name, category, office_id) "
+                      "VALUES('v2', 'town-a', 'Wu', 'worker', 'town-a')"));
+      wrote = true;
+    }
+    auto answer = office.Handle(OverTheWire(*reply));
+    ASSERT_OK(answer.status());
+    if (!answer->has_value()) break;
+    next = **answer;
+  }
+  hub_side->Close();
+  ASSERT_TRUE(wrote);
+  EXPECT_TRUE(office.summary().complete);
+  EXPECT_FALSE(office.summary().verified);
+  // The next round pushes the new row and finds the copies equal.
+  ASSERT_OK(SyncRound(*hub_, a, "town-a").status);
+  Round again = SyncRound(*hub_, a, "town-a");
+  ASSERT_OK(again.status);
+  EXPECT_TRUE(again.office.verified);
+}
+
 TEST_F(HubFixture, BatchesThatBreakTheRulesAreRefused) {
   Replica& a = AddOffice("town-a");
   Replica& b = AddOffice("town-b");

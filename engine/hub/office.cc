@@ -69,6 +69,15 @@ struct OfficeSession::State {
   std::int64_t hub_watermark = 0;
   bool equal = false;  // the Verdict found the scope equal
   int verify_attempts = 0;
+  // The scope's digest, worked out once every own change was sent, while the hub still
+  // merges the last batches. It stands in Verify if no pulled change and no other
+  // connection's commit came after it (PRAGMA data_version as it was then).
+  struct EarlyDigest {
+    std::string digest;
+    std::int64_t data_version = 0;
+    std::int64_t pulled = 0;
+  };
+  std::optional<EarlyDigest> early_digest;
   std::optional<Checkpoint> last_seen;  // the last checkpoint kept from this hub
   std::optional<wire::Witness> witness;  // this round's checkpoint, once received
   std::int64_t witness_at = 0;           // links checked up to this entry ...
@@ -95,6 +104,8 @@ struct OfficeSession::State {
   Result<wire::Message> OnRetention(const wire::Retention& retention);
   bool Retains() const { return (hub.capabilities & wire::kCapRetention) != 0; }
   Result<wire::Message> Verify();
+  Result<std::string> ScopeDigest();
+  Status DigestEarly();
   Status LoadCursor();
   Status SaveCursor();
   Status SaveComparison(const wire::Verdict& verdict);
@@ -301,6 +312,7 @@ Result<std::optional<wire::PushBatch>> OfficeSession::State::ReadBatch() {
   if (out.changes.empty()) {
     push_read = true;
     push_reader.reset();  // ends its read transaction before the pull writes
+    LIAISON_RETURN_IF_ERROR(DigestEarly());
     return std::optional<wire::PushBatch>();
   }
   out.batch = ++batch;
@@ -380,14 +392,34 @@ Result<wire::Message> OfficeSession::State::OnPull(const wire::PullBatch& batch)
   return Verify();
 }
 
-Result<wire::Message> OfficeSession::State::Verify() {
+Result<std::string> OfficeSession::State::ScopeDigest() {
   LIAISON_ASSIGN_OR_RETURN(std::vector<TableInfo> tables, ReplicatedTables(db()));
   std::vector<std::string> names;
   for (const auto& t : tables) names.push_back(t.name);
-  LIAISON_ASSIGN_OR_RETURN(
-      std::string digest,
-      DigestTables(db(), hub_internal::ScopeConditions(names, replica->info().office_id.value(),
-                                                        hub.hub_office_id)));
+  return DigestTables(db(), hub_internal::ScopeConditions(names, replica->info().office_id.value(),
+                                                           hub.hub_office_id));
+}
+
+Status OfficeSession::State::DigestEarly() {
+  LIAISON_ASSIGN_OR_RETURN(std::int64_t version, db().QueryInt("PRAGMA data_version"));
+  LIAISON_ASSIGN_OR_RETURN(std::string digest, ScopeDigest());
+  early_digest = EarlyDigest{std::move(digest), version, summary.pulled};
+  return Status::Ok();
+}
+
+Result<wire::Message> OfficeSession::State::Verify() {
+  std::optional<std::string> early;
+  if (early_digest && early_digest->pulled == summary.pulled) {
+    LIAISON_ASSIGN_OR_RETURN(std::int64_t version, db().QueryInt("PRAGMA data_version"));
+    if (version == early_digest->data_version) early = std::move(early_digest->digest);
+  }
+  early_digest.reset();
+  std::string digest;
+  if (early) {
+    digest = std::move(*early);
+  } else {
+    LIAISON_ASSIGN_OR_RETURN(digest, ScopeDigest());
+  }
   phase = Phase::kVerify;
   ++verify_attempts;
   return wire::Message(wire::Verify{cursor, digest});
