@@ -162,9 +162,10 @@ struct Merger::State {
       }
       case MergeOutcome::Action::kUpsert: {
         LIAISON_ASSIGN_OR_RETURN(Stmt * stmt, WriteStatement('I', c.table, out.writes));
-        stmt->Bind(1, std::string_view(c.pk));
+        // The change and the outcome outlive the statement's run.
+        stmt->BindUncopied(1, std::string_view(c.pk));
         int i = 2;
-        for (const auto& cv : out.writes) stmt->Bind(i++, cv.value);
+        for (const auto& cv : out.writes) stmt->BindUncopied(i++, cv.value);
         return stmt->Run();
       }
       case MergeOutcome::Action::kUpdate: {
@@ -207,10 +208,10 @@ struct Merger::State {
     LIAISON_ASSIGN_OR_RETURN(
         Stmt * claim, Statement("INSERT INTO _sync_rows(tbl, pk, epoch_hlc, epoch_origin, deleted) "
                                 "VALUES(?, ?, ?, ?, 0) ON CONFLICT DO NOTHING"));
-    claim->Bind(1, std::string_view(c.table))
-        .Bind(2, std::string_view(c.pk))
+    claim->BindUncopied(1, std::string_view(c.table))
+        .BindUncopied(2, std::string_view(c.pk))
         .Bind(3, static_cast<std::int64_t>(c.hlc))
-        .Bind(4, std::string_view(c.origin));
+        .BindUncopied(4, std::string_view(c.origin));
     LIAISON_RETURN_IF_ERROR(claim->Run());
     if (sqlite3_changes(db->raw()) == 0) return false;
     const MergeOutcome out = Merge(RowState{}, c);  // an upsert of every value, no conflict

@@ -37,16 +37,17 @@ Result<std::int64_t> ChangeRows::Record(const Change& c, std::int64_t own_seq) {
       if (cv.base) bases.emplace_back(cv.column, *cv.base);
     }
   }
-  record_.Bind(1, std::string_view(c.origin))
+  // `c` and `vals` outlive the statement's run.
+  record_.BindUncopied(1, std::string_view(c.origin))
       .Bind(2, c.seq)
       .Bind(3, static_cast<std::int64_t>(c.hlc))
-      .Bind(4, std::string_view(c.table))
-      .Bind(5, std::string_view(c.pk))
+      .BindUncopied(4, std::string_view(c.table))
+      .BindUncopied(5, std::string_view(c.pk))
       .Bind(6, std::string_view(std::string(1, static_cast<char>(c.op))));
   if (c.op == ChangeOp::kDelete) {
     record_.BindNull(7);
   } else {
-    record_.Bind(7, std::string_view(vals));
+    record_.BindUncopied(7, std::string_view(vals));
   }
   if (c.op != ChangeOp::kInsert) {
     record_.Bind(8, static_cast<std::int64_t>(c.epoch.hlc))

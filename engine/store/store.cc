@@ -52,6 +52,16 @@ Stmt& Stmt::Bind(int index, std::string_view v) {
   return *this;
 }
 
+Stmt& Stmt::BindUncopied(int index, std::string_view v) {
+  sqlite3_bind_text(stmt_, index, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
+  return *this;
+}
+
+Stmt& Stmt::BindUncopied(int index, const Value& v) {
+  if (auto* s = std::get_if<std::string>(&v)) return BindUncopied(index, std::string_view(*s));
+  return Bind(index, v);
+}
+
 Stmt& Stmt::BindBlob(int index, std::string_view bytes) {
   sqlite3_bind_blob(stmt_, index, bytes.data(), static_cast<int>(bytes.size()), SQLITE_TRANSIENT);
   return *this;

@@ -40,6 +40,12 @@ class Stmt {
   Stmt& Bind(int index, std::int64_t v);
   Stmt& Bind(int index, std::string_view v);
   Stmt& Bind(int index, const Value& v);
+  // As Bind, without SQLite copying the text: for the hot paths that bind a row's
+  // strings for each of many rows. REQUIRES: the bytes stay valid and unchanged until
+  // the statement has run; SQLite reads a bound value only while it steps, and the
+  // next Bind to the same index replaces it.
+  Stmt& BindUncopied(int index, std::string_view v);
+  Stmt& BindUncopied(int index, const Value& v);
   Stmt& BindNull(int index);
   Stmt& BindBlob(int index, std::string_view bytes);
 
