@@ -387,6 +387,7 @@ Result<wire::Message> HubSession::State::Push(const Batch& batch, BatchPrep& pre
   wire::PushAck ack;
   ack.batch = batch.batch;
   LIAISON_ASSIGN_OR_RETURN(Merger merger, Merger::Begin(hub->replica));
+  merger.RememberRecorded();  // the batch's changes outlive the merger
   LIAISON_RETURN_IF_ERROR(guard.Refresh(db()));
   LIAISON_ASSIGN_OR_RETURN(RowScopes scopes, RowScopes::Prepare(db()));
   for (const Change& c : batch.changes) {

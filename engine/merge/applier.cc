@@ -53,6 +53,7 @@ struct Merger::State {
   std::set<std::string> pending_origins;  // origins with rows in _sync_pending
   std::uint64_t max_hlc = 0;
   std::int64_t parked_count = 0;  // updates waiting in _sync_received for their insert
+  bool remember_recorded = false;
   std::vector<RecordedChange> recorded;
   ApplyStats stats;
   bool committed = false;
@@ -390,7 +391,7 @@ Status Merger::Apply(const Change& c) {
     return Status::Ok();
   }
   LIAISON_ASSIGN_OR_RETURN(std::int64_t pos, s.codec->Record(c, s.own_seq));
-  s.recorded.push_back({pos, ChangeRows::StoresAsIs(c) ? &c : nullptr});
+  if (s.remember_recorded) s.recorded.push_back({pos, ChangeRows::StoresAsIs(c) ? &c : nullptr});
   ++s.stats.applied;
   if (c.hlc > s.max_hlc) s.max_hlc = c.hlc;
   Status merged = s.MergeOne(c, pos);
@@ -428,6 +429,8 @@ Status Merger::Commit() {
 }
 
 const ApplyStats& Merger::stats() const { return state_->stats; }
+
+void Merger::RememberRecorded() { state_->remember_recorded = true; }
 
 const std::vector<RecordedChange>& Merger::recorded() const { return state_->recorded; }
 

@@ -80,7 +80,10 @@ class Merger {
   Result<bool> Skip(const Change& change);
   Status Commit();
   const ApplyStats& stats() const;
-  // Every change recorded in the relay log so far, in position order.
+  // From now on, lists what Apply records, for recorded(). For a caller whose changes
+  // outlive the Merger (the hub's push); others keep no list.
+  void RememberRecorded();
+  // Every change recorded in the relay log since RememberRecorded, in position order.
   const std::vector<RecordedChange>& recorded() const;
 
  private:
