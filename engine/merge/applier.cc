@@ -325,6 +325,35 @@ struct Merger::State {
     return true;
   }
 
+  // What Apply may change in memory for a change of `origin`, to be put back when a
+  // savepoint around it is rolled back.
+  struct Snapshot {
+    ApplyStats stats;
+    std::uint64_t max_hlc = 0;
+    std::int64_t parked_count = 0;
+    std::size_t recorded = 0;
+    std::optional<std::int64_t> contiguous;
+    bool pending = false;
+  };
+  Snapshot Save(const std::string& origin) const {
+    Snapshot out{stats, max_hlc, parked_count, recorded.size(), std::nullopt,
+                 pending_origins.contains(origin)};
+    if (auto it = contiguous.find(origin); it != contiguous.end()) out.contiguous = it->second;
+    return out;
+  }
+  void Restore(const std::string& origin, const Snapshot& saved) {
+    stats = saved.stats;
+    max_hlc = saved.max_hlc;
+    parked_count = saved.parked_count;
+    recorded.resize(saved.recorded);
+    if (saved.contiguous) {
+      contiguous[origin] = *saved.contiguous;
+    } else {
+      contiguous.erase(origin);
+    }
+    if (!saved.pending) pending_origins.erase(origin);
+  }
+
   Status SaveOrigins() {
     for (const auto& [origin, seq] : contiguous) {
       LIAISON_ASSIGN_OR_RETURN(
@@ -397,6 +426,22 @@ Status Merger::Apply(const Change& c) {
   Status merged = s.MergeOne(c, pos);
   if (!merged.ok()) return merged.WithContext("merge " + c.table + " " + c.pk);
   return merged;
+}
+
+Result<std::string> Merger::ApplyOrRefuse(const Change& c) {
+  State& s = *state_;
+  const State::Snapshot saved = s.Save(c.origin);
+  LIAISON_RETURN_IF_ERROR(s.db->Exec("SAVEPOINT merger_change"));
+  Status applied = Apply(c);
+  if (applied.ok()) {
+    LIAISON_RETURN_IF_ERROR(s.db->Exec("RELEASE merger_change"));
+    return std::string();
+  }
+  if (applied.code() != Status::Code::kConstraint) return applied;
+  LIAISON_RETURN_IF_ERROR(s.db->Exec("ROLLBACK TO merger_change"));
+  LIAISON_RETURN_IF_ERROR(s.db->Exec("RELEASE merger_change"));
+  s.Restore(c.origin, saved);
+  return applied.message();
 }
 
 Status Merger::Validate(const Change& c) { return state_->Validate(c); }

@@ -86,6 +86,10 @@ Result<bool> Stmt::Step() {
   int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
+  const int primary = rc & 0xFF;
+  if (primary == SQLITE_CONSTRAINT || primary == SQLITE_TOOBIG || primary == SQLITE_MISMATCH) {
+    return Status::Constraint(sqlite3_errmsg(db_));
+  }
   return Status::IoError(sqlite3_errmsg(db_));
 }
 

@@ -72,6 +72,14 @@ class Merger {
   ~Merger();
 
   Status Apply(const Change& change);
+  // Applies `change` as Apply does, except that a change this replica's schema
+  // refuses (a CHECK, NOT NULL, UNIQUE, type or size constraint: Status::kConstraint)
+  // leaves nothing behind: SQLite's reason is returned instead, and the change is
+  // neither recorded, nor merged, nor known (Skip marks it known). Empty when applied.
+  // Any other failure is an error, after which only destroying the Merger is safe.
+  // Costs a savepoint around the change: for a caller that must not let one row
+  // stop the rest of a batch.
+  Result<std::string> ApplyOrRefuse(const Change& change);
   // Checks `change` against this replica's schema (table, columns, no REAL) as Apply
   // would, without recording anything.
   Status Validate(const Change& change);

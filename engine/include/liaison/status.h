@@ -28,6 +28,10 @@ class [[nodiscard]] Status {
     kCorruption,         // stored or received bytes are damaged or foreign
     kIoError,            // the file system or SQLite failed
     kInternal,           // a bug
+    // A write broke the schema: a CHECK, NOT NULL, UNIQUE or type constraint, or a
+    // value past SQLite's size limit. The message is SQLite's; the statement wrote
+    // nothing, and the transaction around it is still open.
+    kConstraint,
   };
 
   Status() = default;
@@ -41,6 +45,7 @@ class [[nodiscard]] Status {
   static Status Corruption(std::string m) { return {Code::kCorruption, std::move(m)}; }
   static Status IoError(std::string m) { return {Code::kIoError, std::move(m)}; }
   static Status Internal(std::string m) { return {Code::kInternal, std::move(m)}; }
+  static Status Constraint(std::string m) { return {Code::kConstraint, std::move(m)}; }
 
   bool ok() const { return code_ == Code::kOk; }
   Code code() const { return code_; }
