@@ -42,6 +42,10 @@ void RegisterInitCa(CLI::App& pki) {
   cmd->add_option("--days", options->valid_days, "Validity of the CA and hub certificates")
       ->default_val(options->valid_days)
       ->check(CLI::Range(1, kMaxDays));
+  cmd->add_option("--hub-office", options->hub_office,
+                  "The hub's own office id (liaison init --office ID --hub): no office "
+                  "certificate is ever issued for it")
+      ->default_val(options->hub_office);
   cmd->footer(
       "Keep DIR/ca.key on the city office's machine only; hand out ca.crt, ca.crl\n"
       "and each office's own certificate and key.\n\n"
@@ -55,6 +59,8 @@ void RegisterInitCa(CLI::App& pki) {
     std::cout << "wrote " << paths.crl << " (no revoked certificates)\n";
     std::cout << "wrote " << paths.hub_key << "\n";
     PrintCertificateWritten(paths.hub_cert);
+    std::cout << "wrote " << paths.hub_office << " (the hub's office, " << options->hub_office
+              << ": no office certificate is issued for it)\n";
     std::cout << "wrote " << paths.serial << "\n";
   });
 }

@@ -75,9 +75,12 @@ TEST_F(PkiCliTest, InitCaSaysWhatItWrote) {
             "wrote " + pki_ + "/ca.key\n" + "wrote " + pki_ +
                 "/ca.crt (serial 0x01, valid until DATE)\n" + "wrote " + pki_ +
                 "/ca.crl (no revoked certificates)\n" + "wrote " + pki_ + "/hub.key\n" + "wrote " +
-                pki_ + "/hub.crt (serial 0x02, valid until DATE)\n" + "wrote " + pki_ + "/serial");
-  EXPECT_EQ(FilesUnder(pki_), (std::vector<std::string>{"ca.crl", "ca.crt", "ca.key", "hub.crt",
-                                                        "hub.key", "offices", "serial"}));
+                pki_ + "/hub.crt (serial 0x02, valid until DATE)\n" + "wrote " + pki_ +
+                "/hub-office (the hub's office, city: no office certificate is issued for it)\n" +
+                "wrote " + pki_ + "/serial");
+  EXPECT_EQ(FilesUnder(pki_),
+            (std::vector<std::string>{"ca.crl", "ca.crt", "ca.key", "hub-office", "hub.crt",
+                                      "hub.key", "offices", "serial"}));
 }
 
 TEST_F(PkiCliTest, IssueRevokeReissueAndList) {
@@ -137,6 +140,19 @@ TEST_F(PkiCliTest, InvalidOfficeIdIsRefused) {
             "'_' and '.'");
   Refused("pki issue " + Q(pki_) + " --office ../escape");
   Refused("pki revoke " + Q(pki_) + " --office ../escape");
+}
+
+TEST_F(PkiCliTest, TheHubsNamesAreNeverIssuedAsAnOffice) {
+  LiaisonOk("pki init-ca " + Q(pki_) + " --hub-office city-office");
+  EXPECT_EQ(Refused("pki issue " + Q(pki_) + " --office city-office"),
+            "liaison: 'city-office' is the hub's own office (" + pki_ +
+                "/hub-office): an office certificate for it would write as the hub");
+  EXPECT_EQ(Refused("pki issue " + Q(pki_) + " --office hub"),
+            "liaison: 'hub' is the hub certificate's name, not an office's");
+  // The default hub office is "city".
+  LiaisonOk("pki init-ca " + Q(dir_.File("pki2")));
+  Refused("pki issue " + Q(dir_.File("pki2")) + " --office city");
+  LiaisonOk("pki issue " + Q(dir_.File("pki2")) + " --office town-a");
 }
 
 TEST_F(PkiCliTest, RevokingAnUnknownOfficeIsRefused) {

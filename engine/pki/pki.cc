@@ -224,8 +224,29 @@ Status WriteNewCa(const PkiPaths& paths, const CaOptions& options, const std::st
   if (!hub.ok()) return hub.status();
   LIAISON_RETURN_IF_ERROR(
       batch.AddNew(paths.serial, std::to_string(kFirstOfficeSerial) + "\n", kCertMode));
+  LIAISON_RETURN_IF_ERROR(batch.AddNew(paths.hub_office, options.hub_office + "\n", kCertMode));
   LIAISON_RETURN_IF_ERROR(MakeDir(paths.offices));
   return batch.Commit();
+}
+
+// Refuses `office_id` when it names the hub: its certificate's CN, or the hub's office
+// id recorded at init-ca (a directory made before that was recorded has none).
+Status CheckNotTheHub(const PkiPaths& paths, const std::string& office_id) {
+  if (office_id == kHubCommonName) {
+    return Status::InvalidArgument("'" + office_id +
+                                   "' is the hub certificate's name, not an office's");
+  }
+  if (::access(paths.hub_office.c_str(), F_OK) != 0) return Status::Ok();
+  LIAISON_ASSIGN_OR_RETURN(std::string hub_office, pki::ReadFileText(paths.hub_office));
+  while (!hub_office.empty() && (hub_office.back() == '\n' || hub_office.back() == '\r')) {
+    hub_office.pop_back();
+  }
+  if (office_id == hub_office) {
+    return Status::InvalidArgument("'" + office_id +
+                                   "' is the hub's own office (" + paths.hub_office +
+                                   "): an office certificate for it would write as the hub");
+  }
+  return Status::Ok();
 }
 
 // Creates `dir`, or checks that it is an empty directory; returns whether it created it.
@@ -284,6 +305,7 @@ Status LinkRetired(const PkiPaths& paths, const std::string& office_id,
 Status InitCa(const std::string& dir, const CaOptions& options) {
   LIAISON_RETURN_IF_ERROR(CheckValidDays(options.valid_days));
   if (options.name.empty()) return Status::InvalidArgument("the CA name is empty");
+  LIAISON_RETURN_IF_ERROR(CheckOfficeId(options.hub_office).WithContext("--hub-office"));
   LIAISON_ASSIGN_OR_RETURN(std::string alt_names, HubAltNames(options.hub_names));
   const PkiPaths paths = PkiPaths::In(dir);
   LIAISON_ASSIGN_OR_RETURN(bool created, PrepareEmptyDir(paths.dir));
@@ -302,6 +324,7 @@ Result<IssuedCertificate> IssueOfficeCertificate(const std::string& dir,
   LIAISON_RETURN_IF_ERROR(CheckOfficeId(office_id));
   LIAISON_RETURN_IF_ERROR(CheckValidDays(options.valid_days));
   const PkiPaths paths = PkiPaths::In(dir);
+  LIAISON_RETURN_IF_ERROR(CheckNotTheHub(paths, office_id));
   LIAISON_ASSIGN_OR_RETURN(Ca ca, LoadCa(paths));
   LIAISON_ASSIGN_OR_RETURN(std::uint64_t serial, ReadSerial(paths.serial));
   LIAISON_ASSIGN_OR_RETURN(std::string retired, RetiredPath(paths, ca, office_id));
@@ -408,6 +431,7 @@ PkiPaths PkiPaths::In(const std::string& dir) {
   p.hub_key = p.dir + "/hub.key";
   p.serial = p.dir + "/serial";
   p.offices = p.dir + "/offices";
+  p.hub_office = p.dir + "/hub-office";
   return p;
 }
 

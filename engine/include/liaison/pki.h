@@ -15,6 +15,7 @@
 //                         an office's earlier certificates (revoked or expired),
 //                         moved here when the office is issued a new one; their keys
 //                         are deleted then
+//   hub-office            the hub's own office id (CaOptions::hub_office)
 //   serial                the next serial number (decimal text): ca.crt has serial
 //                         1, hub.crt 2, office certificates 3, 4, ... in issue order
 // Keys are ECDSA P-256; certificates X.509 v3, SHA-256 signatures. Everything is
@@ -50,7 +51,13 @@ struct CaOptions {
   // characters), or an IPv4 or IPv6 address, which goes in as an IP entry.
   std::vector<std::string> hub_names;
   int valid_days = 3650;  // CA and hub certificate; 1 to 36500
+  // The hub's own office id (liaison init --office ID --hub), kept in DIR/hub-office:
+  // no office certificate is issued for it. Default: "city".
+  std::string hub_office = "city";
 };
+
+// The hub certificate's common name: no office certificate is issued for it.
+inline constexpr std::string_view kHubCommonName = "hub";
 
 // Creates DIR (must not exist, or be empty) with ca.*, ca.crl (empty), hub.*,
 // offices/ and serial.
@@ -72,8 +79,10 @@ struct IssuedCertificate {
 };
 
 // Issues a client certificate for office `office_id` (IsValidOfficeId) into
-// DIR/offices/. Refuses an office whose current certificate is neither revoked nor
-// expired; otherwise that certificate is retired (see above).
+// DIR/offices/. Refuses the hub's names (kHubCommonName, and the hub's office id kept
+// in DIR/hub-office): a certificate under either would let an office write as the
+// hub. Refuses an office whose current certificate is neither revoked nor expired;
+// otherwise that certificate is retired (see above).
 Result<IssuedCertificate> IssueOfficeCertificate(const std::string& dir,
                                                  const std::string& office_id,
                                                  const IssueOptions& options = {});
@@ -159,7 +168,7 @@ Status CheckCertificateTrusted(std::string_view certificate_der, const std::stri
 
 // Paths inside a PKI directory.
 struct PkiPaths {
-  std::string ca_cert, ca_key, crl, hub_cert, hub_key, serial, offices;
+  std::string ca_cert, ca_key, crl, hub_cert, hub_key, serial, offices, hub_office;
   static PkiPaths In(const std::string& dir);
   std::string OfficeCert(const std::string& office_id) const;
   std::string OfficeKey(const std::string& office_id) const;
