@@ -216,7 +216,15 @@ void RegisterAudit(CLI::App& app) {
       "verify", "Check the hash chain and the signed checkpoints; name the first bad entry");
   auto db = std::make_shared<std::string>();
   verify->add_option("log", *db, "An exported log, or the hub's master copy")->required();
-  verify->footer("Exit status: 0 when the chain holds, 1 when an entry is bad or missing.");
+  auto allow_unsigned = std::make_shared<bool>(false);
+  verify->add_flag("--allow-unsigned", *allow_unsigned,
+                   "Count the changes attributed to an office that carry no signature of "
+                   "it, instead of failing on the first (history from before offices signed)");
+  verify->footer(
+      "Exit status: 0 when the chain holds and every change attributed to an office\n"
+      "carries that office's signature; 1 when an entry is bad or missing, or (without\n"
+      "--allow-unsigned) an office's change is unsigned.\n\n"
+      "Example: liaison audit verify city.audit");
   verify->callback([=] {
     auto opened = OpenChain(*db);
     ChainReport report = Check(opened->source.walk(nullptr));
@@ -242,6 +250,14 @@ void RegisterAudit(CLI::App& app) {
       std::cout << report.own_unchained
                 << " edits of the master copy are not chained yet (they will be at the next "
                    "sync or hub start)\n";
+    }
+    if (report.unsigned_changes > 0 && !*allow_unsigned) {
+      std::cout << std::flush;
+      Fail(std::to_string(report.unsigned_changes) +
+           " changes attributed to offices carry no signature of theirs; the first is entry " +
+           std::to_string(report.first_unsigned) + ", attributed to " +
+           report.first_unsigned_office +
+           " (--allow-unsigned counts them instead, for history from before offices signed)");
     }
   });
 

@@ -90,6 +90,8 @@ void RegisterServe(CLI::App& hub) {
                   "A change stamped further ahead of the hub's clock is quarantined")
       ->default_val(s.hub.max_clock_ahead_ms)
       ->check(CLI::NonNegativeNumber);
+  cmd->add_flag("--allow-unsigned", s.hub.allow_unsigned,
+                "A migration window: admit offices whose liaison does not sign its batches");
   cmd->footer(
       "Example:\n"
       "  liaison init --db hub.db --office city --hub\n"
@@ -101,6 +103,12 @@ void RegisterServe(CLI::App& hub) {
     options.handshake_timeout = std::chrono::milliseconds(in->handshake_timeout_ms);
     options.idle_timeout = std::chrono::milliseconds(in->idle_timeout_ms);
     options.log = &std::cerr;
+    if (options.hub.allow_unsigned) {
+      std::cerr << "warning: --allow-unsigned: offices' changes are admitted without their "
+                   "signature; the audit cannot prove who sent them (close this window once "
+                   "every office's liaison signs)"
+                << std::endl;
+    }
     const std::string host = options.listen.substr(0, options.listen.rfind(':'));
     options.on_listening = [host](std::uint16_t port) {
       std::cout << "listening on " << host << ":" << port << std::endl;

@@ -20,14 +20,21 @@ using testing::TempDir;
 class AuditCliTest : public ::testing::Test {
  protected:
   void SetUp() override {
+    LiaisonOk("pki init-ca " + Q(pki_));
+    LiaisonOk("pki issue " + Q(pki_) + " --office town-a");
     LiaisonOk("init --db " + Q(hub_) + " --office city --hub");
+    LiaisonOk("office add --db " + Q(hub_) + " --id town-a --name 'Town A' --kind town");
     LiaisonOk("init --db " + Q(office_) + " --office town-a");
     Sql(office_, "INSERT INTO voters(id, owner, name, category, office_id) VALUES"
                  "('v1', 'town-a', 'Li', 'worker', 'town-a'), "
                  "('v2', 'town-a', 'Zhou', 'farmer', 'town-a');"
                  "UPDATE voters SET name = 'Li Wen' WHERE id = 'v1';");
-    LiaisonOk("export --db " + Q(office_) + " --out " + Q(bundle_));
-    LiaisonOk("import --db " + Q(hub_) + " " + Q(bundle_));
+    LiaisonOk("export --db " + Q(office_) + " --out " + Q(bundle_) + OfficeKey());
+    LiaisonOk("import --db " + Q(hub_) + " " + Q(bundle_) + " --pki " + Q(pki_));
+  }
+
+  std::string OfficeKey() const {
+    return " --cert " + Q(pki_ + "/offices/town-a.crt") + " --key " + Q(pki_ + "/offices/town-a.key");
   }
 
   static std::string Q(const std::string& s) { return ShellQuote(s); }
@@ -37,16 +44,17 @@ class AuditCliTest : public ::testing::Test {
   }
 
   TempDir dir_;
+  std::string pki_ = dir_.File("pki");
   std::string hub_ = dir_.File("hub.db");
   std::string office_ = dir_.File("town-a.db");
   std::string bundle_ = dir_.File("town-a.bundle");
 };
 
 TEST_F(AuditCliTest, VerifyReplayAndHistoryOfAnHonestLog) {
-  EXPECT_EQ(RunLiaison("audit verify " + Q(hub_)).out.substr(0, 27), "chain verified: 3 entries, ");
+  EXPECT_EQ(LiaisonOk("audit verify " + Q(hub_)).substr(0, 27), "chain verified: 4 entries, ");
   const std::string out = dir_.File("as-of-2100.db");
   EXPECT_EQ(LiaisonOk("audit replay " + Q(hub_) + " --until 2100-01-01 --out " + Q(out)),
-            "replayed 3 of 3 changes accepted by 2100-01-01T00:00:00.000Z into " + out);
+            "replayed 4 of 4 changes accepted by 2100-01-01T00:00:00.000Z into " + out);
   EXPECT_EQ(LiaisonOk("digest --db " + Q(out)), LiaisonOk("digest --db " + Q(hub_)));
   const std::string before = dir_.File("as-of-2000.db");
   LiaisonOk("audit replay " + Q(hub_) + " --until 2000-01-01T08:00:00+08:00 --out " + Q(before));
@@ -57,7 +65,7 @@ TEST_F(AuditCliTest, VerifyReplayAndHistoryOfAnHonestLog) {
   EXPECT_NE(history.find("\"op\":\"insert\""), std::string::npos) << history;
   EXPECT_NE(history.find("\"before\":{"), std::string::npos) << history;
   EXPECT_NE(history.find("\"name\":\"Li Wen\""), std::string::npos) << history;
-  EXPECT_NE(history.find("\"office\":\"?\""), std::string::npos) << "a bundle's origin never synced";
+  EXPECT_NE(history.find("\"office\":\"town-a\""), std::string::npos) << history;
 
   // The city office's own edit is reported until chained, then verified.
   Sql(hub_, "INSERT INTO criteria(id, owner, year, code, title, max_points) "
@@ -70,21 +78,21 @@ TEST_F(AuditCliTest, TamperingFailsVerifyAndRefusesReplay) {
   Sql(hub_, "UPDATE _sync_received SET vals = replace(vals, 'Zhou', 'Zhao')");
   CommandOutput verify = RunLiaison("audit verify " + Q(hub_));
   EXPECT_EQ(verify.exit_code, 1);
-  EXPECT_NE(verify.err.find("audit chain broken at entry 2"), std::string::npos) << verify.err;
+  EXPECT_NE(verify.err.find("audit chain broken at entry 3"), std::string::npos) << verify.err;
   const std::string out = dir_.File("replay.db");
   CommandOutput replay = RunLiaison("audit replay " + Q(hub_) + " --until 2100-01-01 --out " + Q(out));
   EXPECT_NE(replay.exit_code, 0);
-  EXPECT_NE(replay.err.find("entry 2"), std::string::npos) << replay.err;
+  EXPECT_NE(replay.err.find("entry 3"), std::string::npos) << replay.err;
   EXPECT_NE(RunCommand("test -e " + Q(out), "").exit_code, 0) << "no replay file is left";
 }
 
 TEST_F(AuditCliTest, AnExportedLogVerifiesReplaysAndGivesHistoriesOnItsOwn) {
   const std::string log = dir_.File("city.log");
   const std::string exported = LiaisonOk("audit export --db " + Q(hub_) + " --out " + Q(log));
-  EXPECT_EQ(exported.substr(0, 47), "exported 3 entries and 0 signed checkpoints to ") << exported;
+  EXPECT_EQ(exported.substr(0, 47), "exported 4 entries and 0 signed checkpoints to ") << exported;
   // The log is read without the database.
   RunCommand("mv " + Q(hub_) + " " + Q(hub_ + ".away"), "");
-  EXPECT_EQ(LiaisonOk("audit verify " + Q(log)).substr(0, 27), "chain verified: 3 entries, ");
+  EXPECT_EQ(LiaisonOk("audit verify " + Q(log)).substr(0, 27), "chain verified: 4 entries, ");
   const std::string out = dir_.File("from-log.db");
   LiaisonOk("audit replay " + Q(log) + " --until 2100-01-01 --out " + Q(out));
   EXPECT_EQ(LiaisonOk("digest --db " + Q(out)), LiaisonOk("digest --db " + Q(hub_ + ".away")));
@@ -103,6 +111,33 @@ TEST_F(AuditCliTest, AnExportedLogVerifiesReplaysAndGivesHistoriesOnItsOwn) {
   CommandOutput verify = RunLiaison("audit verify " + Q(log));
   EXPECT_EQ(verify.exit_code, 1);
   EXPECT_NE(verify.err.find("audit "), std::string::npos) << verify.err;
+}
+
+TEST_F(AuditCliTest, AnUnsignedOfficeChangeFailsVerifyUnlessAllowed) {
+  // town-b's liaison does not sign yet: its bundle is admitted in a migration window.
+  const std::string town_b = dir_.File("town-b.db");
+  LiaisonOk("office add --db " + Q(hub_) + " --id town-b --name 'Town B' --kind town");
+  LiaisonOk("init --db " + Q(town_b) + " --office town-b");
+  Sql(town_b, "INSERT INTO voters(id, owner, name, category, office_id) "
+              "VALUES('b1', 'town-b', 'Sun', 'cadre', 'town-b');");
+  const std::string unsigned_bundle = dir_.File("unsigned.bundle");
+  LiaisonOk("export --db " + Q(town_b) + " --out " + Q(unsigned_bundle));
+  CommandOutput refused = RunLiaison("import --db " + Q(hub_) + " " + Q(unsigned_bundle) +
+                                     " --pki " + Q(pki_));
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_NE(refused.err.find("is not signed"), std::string::npos) << refused.err;
+  LiaisonOk("import --db " + Q(hub_) + " " + Q(unsigned_bundle) + " --pki " + Q(pki_) +
+            " --allow-unsigned");
+  CommandOutput verify = RunLiaison("audit verify " + Q(hub_));
+  EXPECT_EQ(verify.exit_code, 1);
+  EXPECT_NE(verify.err.find("1 changes attributed to offices carry no signature of theirs; the "
+                            "first is entry 6, attributed to town-b"),
+            std::string::npos)
+      << verify.err;
+  CommandOutput allowed = RunLiaison("audit verify " + Q(hub_) + " --allow-unsigned");
+  EXPECT_EQ(allowed.exit_code, 0) << allowed.err;
+  EXPECT_NE(allowed.out.find("3 of 4 changes from offices carry the signature"), std::string::npos)
+      << allowed.out;
 }
 
 TEST_F(AuditCliTest, ExportRefusesToOverwriteAndNeedsACertificateForItsCa) {

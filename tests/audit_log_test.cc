@@ -49,7 +49,9 @@ std::vector<Span> Records(const std::string& log) {
 class AuditLog : public ::testing::Test {
  protected:
   void SetUp() override {
-    Must(Replica::Create(dir_.File("hub.db"), OfficeId("city"), Role::kHub));
+    // Entry 1: the city office adds town-a to its offices.
+    RegisterOffices(Must(Replica::Create(dir_.File("hub.db"), OfficeId("city"), Role::kHub)),
+                    {"town-a"});
     HubOptions options;
     options.signer = TestHubSigner();
     hub_.emplace(Must(Hub::Open(dir_.File("hub.db"), options)));
@@ -69,7 +71,7 @@ class AuditLog : public ::testing::Test {
     ASSERT_OK(SyncRound(*hub_, a, "town-a", sync).status);
     log_ = dir_.File("city.log");
     LogExportStats stats = Must(ExportChain(master(), log_, ""));
-    ASSERT_EQ(stats.entries, 5);
+    ASSERT_EQ(stats.entries, 6);
     ASSERT_EQ(stats.checkpoints, 3);
     bytes_ = ReadBytes(log_);
   }
@@ -112,7 +114,7 @@ TEST_F(AuditLog, TheLogVerifiesReplaysAndTellsHistoriesAsTheDatabaseDoes) {
   AuditLogFile file = Must(AuditLogFile::Open(log_));
   const std::string replayed = dir_.File("replayed.db");
   ReplayStats stats = Must(ReplayChain(file.source(), 4'000'000'000'000, replayed));
-  EXPECT_EQ(stats.applied, 5);
+  EXPECT_EQ(stats.applied, 6);
   Replica copy = Must(Replica::Open(replayed));
   EXPECT_EQ(Must(Digest(copy.db())), Must(Digest(master().db())));
 
@@ -155,7 +157,7 @@ TEST_F(AuditLog, RemovedRepeatedMovedAndCutRecordsAreFoundAtTheRightEntry) {
   for (const Span& r : records) {
     if (r.kind == 0x10) entries.push_back(r);
   }
-  ASSERT_EQ(entries.size(), 5u);
+  ASSERT_EQ(entries.size(), 6u);
   auto piece = [&](const Span& s) { return bytes_.substr(s.at, s.size); };
   auto without = [&](const Span& s) { return bytes_.substr(0, s.at) + bytes_.substr(s.at + s.size); };
 

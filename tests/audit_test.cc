@@ -124,11 +124,19 @@ TEST_F(AuditChain, ABundleImportedAtTheHubIsChained) {
           "VALUES('vc', 'town-c', 'Wang', 'farmer', 'town-c')");
   const std::string bundle = dir_.File("c.bundle");
   Must(ExportBundle(c, bundle, {}), "export");
-  Must(ImportBundle(master(), bundle), "import");
+  // town-c is an office of the master copy; its unsigned bundle is admitted in a
+  // migration window.
+  Exec(master(), "INSERT INTO offices(id, owner, name, kind) VALUES('town-c', 'city', 'C', 'town')");
+  HubOptions window;
+  window.allow_unsigned = true;
+  hub_.reset();
+  hub_.emplace(Must(Hub::Open(dir_.File("hub.db"), window)));
+  Must(hub_->ImportBundle(bundle), "import");
   ChainReport report = Verify();
   ASSERT_TRUE(report.ok()) << report.problem;
-  EXPECT_EQ(report.entries, 1);
-  EXPECT_EQ(Count(master(), "SELECT count(*) FROM _sync_audit WHERE office = '?'"), 1);
+  EXPECT_EQ(report.entries, 2);  // the city office's insert of town-c, then town-c's voter
+  EXPECT_EQ(report.unsigned_changes, 1);
+  EXPECT_EQ(Count(master(), "SELECT count(*) FROM _sync_audit WHERE office = 'town-c'"), 1);
 }
 
 // One alteration of the log or the chain, and the entry the verifier must name.

@@ -146,9 +146,13 @@ TEST(BundleSignatureCliTest, TheHubImportsASignedBundleAndVerifyProvesItsOffice)
   LiaisonOk("pki init-ca " + q(pki));
   LiaisonOk("pki issue " + q(pki) + " --office town-a");
   LiaisonOk("init --hub --db " + q(hub) + " --office city");
+  LiaisonOk("office add --db " + q(hub) + " --id town-a --name Qingshan --kind town");
+  // The office gets its offices row from the city office, on the same USB stick.
   LiaisonOk("init --db " + q(office) + " --office town-a");
-  LiaisonOk("office add --db " + q(office) + " --id town-a --name Qingshan --kind town");
+  LiaisonOk("export --db " + q(hub) + " --out " + q(dir.File("city.bundle")));
+  LiaisonOk("import --db " + q(office) + " " + q(dir.File("city.bundle")));
   LiaisonOk("deputy add --db " + q(office) + " --name 'Zhang Wei' --level town");
+  LiaisonOk("deputy add --db " + q(office) + " --name 'Li Na' --level town");
   EXPECT_NE(LiaisonOk("export --db " + q(office) + " --out " + q(bundle) + " --cert " +
                       q(pki + "/offices/town-a.crt") + " --key " + q(pki + "/offices/town-a.key"))
                 .find("signed"),

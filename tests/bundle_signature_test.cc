@@ -14,6 +14,7 @@
 #include "audit/hashing.h"
 #include "liaison/audit.h"
 #include "liaison/bundle.h"
+#include "liaison/hub.h"
 #include "liaison/pki.h"
 #include "support/replicas.h"
 #include "support/temp_dir.h"
@@ -82,8 +83,14 @@ class SignedBundle : public ::testing::Test {
     Must(IssueOfficeCertificate(pki_, "town-a").status(), "issue town-a");
     Must(IssueOfficeCertificate(pki_, "town-b").status(), "issue town-b");
     paths_ = PkiPaths::In(pki_);
-    hub_ = std::make_unique<Replica>(
-        Must(Replica::Create(dir_.File("hub.db"), OfficeId("city"), Role::kHub)));
+    {
+      Replica hub = Must(Replica::Create(dir_.File("hub.db"), OfficeId("city"), Role::kHub));
+      for (const char* office : {"town-a", "town-b"}) {
+        Exec(hub, std::string("INSERT INTO offices(id, owner, name, kind) VALUES('") + office +
+                      "', 'city', '" + office + "', 'town')");
+      }
+    }
+    OpenHub();
     office_ = std::make_unique<Replica>(
         Must(Replica::Create(dir_.File("town-a.db"), OfficeId("town-a"), Role::kOffice)));
     for (const char* id : {"v1", "v2", "v3"}) {
@@ -92,6 +99,18 @@ class SignedBundle : public ::testing::Test {
                          id + "', 'town-a', 'Li Na', 'woman', 'town-a')");
     }
     Exec(*office_, "UPDATE voters SET name = 'Zhao Qiang' WHERE id = 'v2'");
+  }
+
+  void OpenHub(HubOptions options = {}) {
+    hub_.reset();
+    hub_.emplace(Must(Hub::Open(dir_.File("hub.db"), options)));
+  }
+
+  // The hub with a migration window open: offices' unsigned bundles are admitted.
+  void AllowUnsigned() {
+    HubOptions window;
+    window.allow_unsigned = true;
+    OpenHub(window);
   }
 
   Signer OfficeSigner(const std::string& office) {
@@ -116,7 +135,7 @@ class SignedBundle : public ::testing::Test {
           "SELECT count(*) FROM sqlite_schema WHERE name = '_sync_batches'",
           "SELECT count(*) FROM sqlite_schema WHERE name = '_sync_audit'",
           "SELECT count(*) FROM sqlite_schema WHERE name = '_sync_hub_replicas'"}) {
-      out += std::to_string(Count(*hub_, sql)) + " ";
+      out += std::to_string(Count(hub_->replica(), sql)) + " ";
     }
     return out;
   }
@@ -126,7 +145,7 @@ class SignedBundle : public ::testing::Test {
                const ImportOptions& options) {
     const std::string before = HubState();
     WriteFile(dir_.File("forged.bundle"), bytes);
-    auto r = ImportBundle(*hub_, dir_.File("forged.bundle"), options);
+    auto r = hub_->ImportBundle(dir_.File("forged.bundle"), options);
     ASSERT_FALSE(r.ok()) << "imported a bundle that should be refused: " << why;
     EXPECT_NE(r.status().message().find(why), std::string::npos) << r.status().message();
     EXPECT_EQ(HubState(), before);
@@ -135,7 +154,8 @@ class SignedBundle : public ::testing::Test {
   TempDir dir_;
   std::string pki_;
   PkiPaths paths_;
-  std::unique_ptr<Replica> hub_, office_;
+  std::unique_ptr<Replica> office_;
+  std::optional<Hub> hub_;
 };
 
 TEST_F(SignedBundle, TheHubKeepsTheSignatureAndVerifyProvesTheOffice) {
@@ -145,35 +165,35 @@ TEST_F(SignedBundle, TheHubKeepsTheSignatureAndVerifyProvesTheOffice) {
   EXPECT_EQ(summary.signature->first_seq, 1);
   EXPECT_EQ(summary.signature->last_seq, 4);
 
-  ImportStats stats = Must(ImportBundle(*hub_, path, WithCa()));
+  ImportStats stats = Must(hub_->ImportBundle(path, WithCa()));
   EXPECT_EQ(stats.received, 4);
   EXPECT_EQ(stats.signed_by, "town-a");
   EXPECT_EQ(stats.signed_changes, 4);
   EXPECT_TRUE(stats.signer_trusted);
-  EXPECT_EQ(Count(*hub_, "SELECT count(*) FROM _sync_batches WHERE office = 'town-a' AND "
+  EXPECT_EQ(Count(hub_->replica(), "SELECT count(*) FROM _sync_batches WHERE office = 'town-a' AND "
                          "first_seq = 1 AND last_seq = 4 AND length(digests) = 128"),
             1);
   // The replica is bound to the signing office, so the chain names it, not '?'.
-  EXPECT_EQ(Count(*hub_, "SELECT count(*) FROM _sync_audit WHERE office = 'town-a'"), 4);
-  ChainReport report = Must(VerifyChain(*hub_));
+  EXPECT_EQ(Count(hub_->replica(), "SELECT count(*) FROM _sync_audit WHERE office = 'town-a'"), 4);
+  ChainReport report = Must(VerifyChain(hub_->replica()));
   ASSERT_TRUE(report.ok()) << report.problem;
   EXPECT_EQ(report.signed_changes, 4);
   EXPECT_EQ(report.unsigned_changes, 0);
 
   // A second import of the same bundle keeps no second copy of its signature.
-  Must(ImportBundle(*hub_, path, WithCa()));
-  EXPECT_EQ(Count(*hub_, "SELECT count(*) FROM _sync_batches"), 1);
+  Must(hub_->ImportBundle(path, WithCa()));
+  EXPECT_EQ(Count(hub_->replica(), "SELECT count(*) FROM _sync_batches"), 1);
 }
 
 TEST_F(SignedBundle, AChangeRewrittenAtTheHubFailsTheOfficesSignature) {
-  Must(ImportBundle(*hub_, ExportSigned(), WithCa()));
+  Must(hub_->ImportBundle(ExportSigned(), WithCa()));
   // The hub's operators rename a voter in the log and rebuild the whole chain.
-  Exec(*hub_, "UPDATE _sync_received SET vals = replace(vals, 'Li Na', 'Li Ni')");
-  Exec(*hub_, "DELETE FROM _sync_audit");
-  Must(ExtendChain(*hub_));
-  ChainReport report = Must(VerifyChain(*hub_));
+  Exec(hub_->replica(), "UPDATE _sync_received SET vals = replace(vals, 'Li Na', 'Li Ni')");
+  Exec(hub_->replica(), "DELETE FROM _sync_audit");
+  Must(ExtendChain(hub_->replica()));
+  ChainReport report = Must(VerifyChain(hub_->replica()));
   EXPECT_FALSE(report.ok());
-  EXPECT_EQ(report.bad_entry, 1);
+  EXPECT_EQ(report.bad_entry, 3);  // entries 1 and 2: the city office's offices rows
   EXPECT_NE(report.problem.find("sign"), std::string::npos) << report.problem;
 }
 
@@ -233,7 +253,8 @@ TEST_F(SignedBundle, AHubImportsASignedBundleOnlyWithTheCaAndItsRevocationList) 
 }
 
 TEST_F(SignedBundle, AStrippedSignatureOfAnOfficeThatSignsIsRefused) {
-  Must(ImportBundle(*hub_, ExportSigned(), WithCa()));
+  Must(hub_->ImportBundle(ExportSigned(), WithCa()));
+  AllowUnsigned();  // even in a migration window
   // Later changes, signed too; someone removes the signature, alters a value and
   // writes a fresh trailer: what is left is a well-formed unsigned bundle.
   Exec(*office_, "UPDATE voters SET name = 'Wu Min' WHERE id = 'v3'");
@@ -248,7 +269,7 @@ TEST_F(SignedBundle, AStrippedSignatureOfAnOfficeThatSignsIsRefused) {
 }
 
 TEST_F(SignedBundle, AnUnsignedBundleClaimingAnotherOfficesReplicaIsRefused) {
-  Must(ImportBundle(*hub_, ExportSigned(), WithCa()));  // binds the replica to town-a
+  Must(hub_->ImportBundle(ExportSigned(), WithCa()));  // binds the replica to town-a
   Frames f = Frames::Of(ReadFile(dir_.File("a.bundle")));
   std::erase_if(f.frames, [](const auto& fr) { return fr.first == BundleFrame::kSignature; });
   f.version = 1;
@@ -261,12 +282,12 @@ TEST_F(SignedBundle, AnUnsignedBundleClaimingAnotherOfficesReplicaIsRefused) {
 TEST_F(SignedBundle, AReplicaBoundToAnotherOfficeIsRefused) {
   const std::string path = ExportSigned();
   // The replica synced once as town-b's (its certificate bound it).
-  Exec(*hub_, "CREATE TABLE IF NOT EXISTS _sync_hub_replicas (replica_id TEXT PRIMARY KEY NOT "
+  Exec(hub_->replica(), "CREATE TABLE IF NOT EXISTS _sync_hub_replicas (replica_id TEXT PRIMARY KEY NOT "
               "NULL, office_id TEXT NOT NULL, first_seen_at TEXT NOT NULL) WITHOUT ROWID");
-  Exec(*hub_, "INSERT INTO _sync_hub_replicas VALUES('" + office_->info().replica_id.value() +
+  Exec(hub_->replica(), "INSERT INTO _sync_hub_replicas VALUES('" + office_->info().replica_id.value() +
                   "', 'town-b', '2026-11-01T00:00:00Z')");
   const std::string before = HubState();
-  auto r = ImportBundle(*hub_, path, WithCa());
+  auto r = hub_->ImportBundle(path, WithCa());
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.status().message().find("belongs to office town-b"), std::string::npos)
       << r.status().message();
@@ -294,12 +315,18 @@ TEST_F(SignedBundle, ACertificateOfAnotherOfficeCannotSignAnExport) {
 TEST_F(SignedBundle, AnUnsignedBundleStaysVersionOneAndCountsAsUnsigned) {
   Must(ExportBundle(*office_, dir_.File("u.bundle")));
   EXPECT_EQ(Frames::Of(ReadFile(dir_.File("u.bundle"))).version, 1u);
-  ImportStats stats = Must(ImportBundle(*hub_, dir_.File("u.bundle")));
+  auto refused = hub_->ImportBundle(dir_.File("u.bundle"));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("is not signed"), std::string::npos);
+  AllowUnsigned();
+  ImportStats stats = Must(hub_->ImportBundle(dir_.File("u.bundle")));
   EXPECT_TRUE(stats.signed_by.empty());
-  ChainReport report = Must(VerifyChain(*hub_));
+  ChainReport report = Must(VerifyChain(hub_->replica()));
   ASSERT_TRUE(report.ok()) << report.problem;
   EXPECT_EQ(report.unsigned_changes, 4);
-  EXPECT_EQ(Count(*hub_, "SELECT count(*) FROM _sync_audit WHERE office = '?'"), 4);
+  EXPECT_EQ(report.first_unsigned, 3);  // after the city office's two offices rows
+  // The replica is bound to the office the bundle names, as a migration window allows.
+  EXPECT_EQ(Count(hub_->replica(), "SELECT count(*) FROM _sync_audit WHERE office = 'town-a'"), 4);
 }
 
 }  // namespace

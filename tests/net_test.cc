@@ -63,15 +63,16 @@ TEST_F(NetSync, ARoundOverTlsPushesAndVerifiesThenHasNothingLeft) {
   EXPECT_EQ(second.pushed, 0);
   EXPECT_EQ(second.pulled, 0);
   // The office witnessed the hub's checkpoints, signed with the hub's TLS key: the
-  // first before its push, the second after it.
-  EXPECT_EQ(first->witnessed, 0);
-  EXPECT_EQ(second.witnessed, 25);
+  // first before its push (the chain then held the city office's row of offices for
+  // town-a), the second after it.
+  EXPECT_EQ(first->witnessed, 1);
+  EXPECT_EQ(second.witnessed, 26);
   EXPECT_EQ(Count(OfficeDb("town-a"), "SELECT count(*) FROM _sync_witness WHERE extends = 1"), 2);
   // The office signed its batch with its TLS key; the hub kept the signature.
   EXPECT_EQ(Count(hub_db_, "SELECT count(*) FROM _sync_batches WHERE office = 'town-a'"), 1);
 
   ASSERT_OK(hub.Stop());
-  EXPECT_THAT(hub.log(), HasSubstr("sync office=town-a pushed=25 pulled=0 conflicts=0 "
+  EXPECT_THAT(hub.log(), HasSubstr("sync office=town-a pushed=25 pulled=1 conflicts=0 "
                                    "quarantined=0 refused=\"\" duration_ms="));
   EXPECT_THAT(hub.log(), HasSubstr("verified=yes"));
   Replica master = Must(Replica::Open(hub_db_));
@@ -129,6 +130,7 @@ class NetHandshake : public NetFixture {
     AddOffice("town-good");
     AddActivities("town-good", 5);
     Must(Replica::Create(OfficeDb("town-x"), OfficeId("town-x"), Role::kOffice));
+    RegisterOffices(Must(Replica::Open(hub_db_)), {"town-x"});
     AddActivities("town-x", 10);
   }
 
@@ -353,6 +355,7 @@ TEST_F(NetLimits, SigtermLetsAnOpenSessionEndThenExitsZero) {
   wire::Hello hello;
   hello.replica_id = "0190a0b0c0d0e0f00112233445566778";
   hello.schema_version = static_cast<std::uint32_t>(DomainMigrations().size());
+  hello.capabilities = wire::kCapSignedPush;
   ASSERT_TRUE(probe.Write(Must(wire::EncodeFrame(hello), "encode hello")));
   TlsProbe::Reading answer = probe.Read(wire::kFrameHeaderBytes);
   EXPECT_TRUE(std::holds_alternative<wire::Welcome>(OnlyFrame(answer.bytes)))

@@ -319,8 +319,14 @@ TEST_F(RetentionFixture, ALateOfficesBundleAtTheHubKeepsAsideWhatWasWrittenBefor
   // No network at town-b: its clerk carries its changes to the city office instead.
   const std::string bundle = dir_.File("b.bundle");
   Must(ExportBundle(office("town-b"), bundle), "export");
+  // An office of the master copy, its unsigned bundle admitted in a migration window.
+  Exec(master(), "INSERT INTO offices(id, owner, name, kind) VALUES('town-b', 'city', 'B', 'town')");
+  HubOptions window;
+  window.allow_unsigned = true;
+  hub_.reset();
+  hub_.emplace(Must(Hub::Open(dir_.File("hub.db"), window)));
   const std::int64_t master_log = Count(master(), "SELECT count(*) FROM _sync_received");
-  ImportStats in = Must(ImportBundle(master(), bundle));
+  ImportStats in = Must(hub_->ImportBundle(bundle));
   EXPECT_EQ(in.quarantined, 2);  // the delete and the re-add of g/d, made before the city's delete
   EXPECT_EQ(Count(master(), "SELECT count(*) FROM group_members WHERE id = 'g/d'"), 0);
   EXPECT_EQ(Count(master(), "SELECT count(*) FROM group_members WHERE id = 'g/f'"), 1);
@@ -332,7 +338,7 @@ TEST_F(RetentionFixture, ALateOfficesBundleAtTheHubKeepsAsideWhatWasWrittenBefor
   ChainReport report = Must(VerifyChain(master()));
   EXPECT_TRUE(report.ok()) << report.problem;
   // Importing it again keeps nothing aside twice.
-  ImportStats again = Must(ImportBundle(master(), bundle));
+  ImportStats again = Must(hub_->ImportBundle(bundle));
   EXPECT_EQ(again.quarantined, 0);
   EXPECT_EQ(Count(master(), "SELECT count(*) FROM _sync_quarantine"), 2);
 }

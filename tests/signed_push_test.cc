@@ -30,7 +30,8 @@ std::vector<Change> ReadAll(Result<ChangeReader> opened) {
 
 TEST(SignedPush, AChangeReadsBackAtTheHubExactlyAsTheOfficeSentIt) {
   TempDir dir;
-  Must(Replica::Create(dir.File("hub.db"), OfficeId("city"), Role::kHub));
+  RegisterOffices(Must(Replica::Create(dir.File("hub.db"), OfficeId("city"), Role::kHub)),
+                  {"town-a"});
   Hub hub = Must(Hub::Open(dir.File("hub.db")));
   Replica a = Must(Replica::Create(dir.File("a.db"), OfficeId("town-a"), Role::kOffice));
   Exec(a, "INSERT INTO activities(id, owner, kind, held_on, title, office_id, summary) VALUES"
@@ -53,7 +54,8 @@ TEST(SignedPush, AChangeReadsBackAtTheHubExactlyAsTheOfficeSentIt) {
 class SignedPushTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    Must(Replica::Create(dir_.File("hub.db"), OfficeId("city"), Role::kHub));
+    RegisterOffices(Must(Replica::Create(dir_.File("hub.db"), OfficeId("city"), Role::kHub)),
+                    {"town-a"});
     hub_.emplace(Must(Hub::Open(dir_.File("hub.db"))));
     office_.emplace(Must(Replica::Create(dir_.File("a.db"), OfficeId("town-a"), Role::kOffice)));
     Exec(*office_, "BEGIN");
@@ -167,10 +169,12 @@ TEST_F(SignedPushTest, ALargeBatchWithABadSignatureLeavesNothingBehind) {
   ASSERT_TRUE(refused && std::holds_alternative<wire::Refusal>(*refused));
   EXPECT_THAT(std::get<wire::Refusal>(*refused).reason,
               HasSubstr("does not verify with the office's certificate"));
-  for (const char* table : {"activities", "_sync_received", "_sync_rows", "_sync_quarantine",
-                            "_sync_audit", "_sync_batches"}) {
+  for (const char* table : {"activities", "_sync_received", "_sync_quarantine", "_sync_batches"}) {
     EXPECT_EQ(Count(master(), std::string("SELECT count(*) FROM ") + table), 0) << table;
   }
+  // The chain holds only the city office's own row of offices for town-a.
+  EXPECT_EQ(Count(master(), "SELECT count(*) FROM _sync_audit"), 1);
+  EXPECT_EQ(Count(master(), "SELECT count(*) FROM _sync_rows WHERE tbl <> 'offices'"), 0);
   Round round = Sync();
   ASSERT_OK(round.status);
   EXPECT_EQ(round.office.pushed, 330);
@@ -182,7 +186,7 @@ TEST_F(SignedPushTest, AChangeRewrittenUnderARebuiltChainFailsItsOfficesSignatur
   Rewrite("UPDATE _sync_received SET vals = replace(vals, 'Study 12', 'Nothing') WHERE pk = 'a12'");
   ChainReport report = Must(VerifyChain(master()));
   EXPECT_FALSE(report.ok());
-  EXPECT_EQ(report.bad_entry, 13);
+  EXPECT_EQ(report.bad_entry, 14);  // entry 1 is the city office's row of offices
   EXPECT_THAT(report.problem, HasSubstr("(activities a12) is not the change office town-a signed"));
 }
 
@@ -197,7 +201,7 @@ TEST_F(SignedPushTest, ChangesAttributedToAnotherOfficeOrABatchRelabelledAreFoun
 
   Exec(master(), "UPDATE _sync_batches SET office = 'town-b' WHERE id = 2");
   ChainReport relabelled = Must(VerifyChain(master()));
-  EXPECT_EQ(relabelled.bad_entry, 9);
+  EXPECT_EQ(relabelled.bad_entry, 10);  // entry 1 is the city office's row of offices
   EXPECT_THAT(relabelled.problem, HasSubstr("was signed with the certificate of town-a"));
 }
 

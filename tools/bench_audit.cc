@@ -51,6 +51,7 @@
 #include "liaison/audit.h"
 #include "liaison/bundle.h"
 #include "liaison/digest.h"
+#include "liaison/hub.h"
 #include "liaison/pki.h"
 
 namespace liaison {
@@ -174,23 +175,36 @@ int Run(int n, int repeat) {
     const std::string bundle = dir.File("rows.bundle"), office_path = dir.File("office.db");
     const std::string pki = dir.File("pki");
     if (Status s = InitCa(pki); !s.ok()) Die("init-ca", s);
-    const IssuedCertificate cert = Must(IssueOfficeCertificate(pki, "city"), "issue");
+    const IssuedCertificate cert = Must(IssueOfficeCertificate(pki, "town-a"), "issue");
     const Signer signer = Must(Signer::FromFiles(cert.cert_path, cert.key_path), "signer");
     office_s = Seconds([&] {
-      Target office = NewCaptured(dir, "office.db");
-      InsertRows(office.handle(), "activities", rows);
+      Target office;
+      office.replica.emplace(
+          Must(Replica::Create(office_path, OfficeId("town-a"), Role::kOffice), "create office"));
+      office.table = "activities";
+      std::vector<ActivityRow> own = rows;  // the office's own rows: it may write only those
+      for (ActivityRow& r : own) r.owner = r.office_id = "town-a";
+      InsertRows(office.handle(), "activities", own);
       Must(ExportBundle(*office.replica, bundle, ExportOptions{{}, &signer}), "export bundle");
     });
     for (const char* suffix : {"", "-wal", "-shm"}) ::unlink((office_path + suffix).c_str());
     hub_s = Seconds([&] {
-      Replica hub = Must(Replica::Create(hub_path, OfficeId("city"), Role::kHub), "create hub");
+      {
+        Replica created = Must(Replica::Create(hub_path, OfficeId("city"), Role::kHub), "create hub");
+        Must(created.db().Exec("INSERT INTO offices(id, owner, name, kind) "
+                               "VALUES('town-a', 'city', 'Town A', 'town')"),
+             "add the office");
+      }
+      Hub door = Must(Hub::Open(hub_path), "open hub");
+      Replica& hub = door.replica();
       const PkiPaths paths = PkiPaths::In(pki);
-      const ApplyStats applied = Must(ImportBundle(hub, bundle, ImportOptions{paths.ca_cert, paths.crl}),
-                                      "import bundle at the hub");
+      const ApplyStats applied =
+          Must(door.ImportBundle(bundle, ImportOptions{paths.ca_cert, paths.crl}),
+               "import bundle at the hub");
       if (applied.applied != n) {
         Fail("the hub took " + std::to_string(applied.applied) + " changes");
       }
-      // ImportBundle chained them already, as at every import into the master copy.
+      // The import chained them already, as at every import into the master copy.
       if (Must(ExtendChain(hub), "extend chain") != 0) Fail("the import left changes unchained");
     });
     ::unlink(bundle.c_str());

@@ -103,8 +103,16 @@ struct Setting {
   // Issues the office's certificate and creates its replica holding `rows`, made the
   // office's own (owner and office_id) and inserted with SQL (so captured). Returns the
   // office's sync options, but for the hub's address.
+  // The office is added to the master copy's offices first, as the city office does:
+  // the hub admits only its offices. REQUIRES: the hub is not running.
   SyncClientOptions AddOffice(const std::string& office, std::vector<ActivityRow> rows) {
     Must(IssueOfficeCertificate(pki, office), "issue a certificate for " + office);
+    {
+      Replica hub = Must(Replica::Open(hub_db), "open the hub replica");
+      Check(hub.db().Exec("INSERT INTO offices(id, owner, name, kind) VALUES('" + office +
+                          "', '" + kHubOffice + "', '" + office + "', 'town')"),
+            "add " + office + " to the master copy");
+    }
     SyncClientOptions options;
     options.db_path = dir.File((office + ".db").c_str());
     Replica replica = Must(Replica::Create(options.db_path, OfficeId(office), Role::kOffice),

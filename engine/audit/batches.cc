@@ -2,7 +2,6 @@
 #include "audit/batches.h"
 
 #include "audit/hashing.h"
-#include "hub/hub_tables.h"
 #include "liaison/pki.h"
 #include "protocol/codec.h"
 
@@ -50,53 +49,6 @@ Status KeepSignedBatch(Db& db, const SignedBatch& batch) {
       .BindBlob(7, batch.signature)
       .BindBlob(8, batch.certificate);
   return insert.Run();
-}
-
-Status KeepImportedBatch(Replica& hub, const SignedBatch& batch) {
-  Db& db = hub.db();
-  if (batch.origin == hub.info().replica_id.value()) {
-    return Status::FailedPrecondition("the bundle claims the hub's own replica " + batch.origin);
-  }
-  LIAISON_RETURN_IF_ERROR(CreateAuditTables(db));
-  LIAISON_RETURN_IF_ERROR(hub_internal::CreateHubTables(db));
-  LIAISON_ASSIGN_OR_RETURN(std::string bound,
-                           hub_internal::BindReplica(db, batch.origin, batch.office));
-  if (bound != batch.office) {
-    return Status::FailedPrecondition("replica " + batch.origin + " belongs to office " + bound +
-                                      ", the bundle is signed by " + batch.office);
-  }
-  LIAISON_ASSIGN_OR_RETURN(
-      Stmt kept, db.Prepare("SELECT count(*) FROM _sync_batches WHERE origin = ? AND first_seq = ? "
-                            "AND last_seq = ? AND signature = ?"));
-  kept.Bind(1, std::string_view(batch.origin))
-      .Bind(2, batch.first_seq)
-      .Bind(3, batch.last_seq)
-      .BindBlob(4, batch.signature);
-  LIAISON_ASSIGN_OR_RETURN(bool row, kept.Step());
-  if (row && kept.Int(0) > 0) return Status::Ok();
-  return KeepSignedBatch(db, batch);
-}
-
-Status CheckUnsignedImport(Replica& hub, const std::string& origin, const std::string& office) {
-  Db& db = hub.db();
-  LIAISON_RETURN_IF_ERROR(CreateAuditTables(db));
-  LIAISON_RETURN_IF_ERROR(hub_internal::CreateHubTables(db));
-  LIAISON_ASSIGN_OR_RETURN(std::optional<std::string> bound,
-                           hub_internal::BoundOffice(db, origin));
-  if (bound && *bound != office) {
-    return Status::FailedPrecondition("replica " + origin + " belongs to office " + *bound +
-                                      ", the bundle says " + office);
-  }
-  LIAISON_ASSIGN_OR_RETURN(
-      Stmt signs, db.Prepare("SELECT count(*) FROM _sync_batches WHERE origin = ?"));
-  signs.Bind(1, std::string_view(origin));
-  LIAISON_ASSIGN_OR_RETURN(bool row, signs.Step());
-  if (row && signs.Int(0) > 0) {
-    return Status::FailedPrecondition(
-        "the bundle carries no signature, but replica " + origin + " of office " + office +
-        " has signed its changes before: export it again with the office's --cert and --key");
-  }
-  return Status::Ok();
 }
 
 namespace audit_internal {
@@ -220,7 +172,10 @@ Result<std::string> BatchChecker::Check(std::int64_t n, const std::string& offic
     }
   }
   if (!cover) {
-    ++report.unsigned_changes;
+    if (report.unsigned_changes++ == 0) {
+      report.first_unsigned = n;
+      report.first_unsigned_office = office;
+    }
     return std::string();
   }
   last_cover_[change.origin] = *cover;

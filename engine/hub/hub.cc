@@ -2,12 +2,13 @@
 // quarantine, pull by cursor filtered to the office's scope, and the digest check.
 #include <algorithm>
 #include <chrono>
-#include <future>
 #include <optional>
-#include <system_error>
 
 #include "hub/acks.h"
+#include "hub/batch_check.h"
 #include "hub/hub_tables.h"
+#include "hub/hub_state.h"
+#include "hub/master_log.h"
 #include "hub/scope.h"
 #include "liaison/audit.h"
 #include "liaison/digest.h"
@@ -20,6 +21,9 @@
 
 namespace liaison {
 
+using hub_internal::Admission;
+using hub_internal::BatchCheck;
+using hub_internal::MasterLog;
 using hub_internal::RowScope;
 using hub_internal::RowScopes;
 using hub_internal::TableColumns;
@@ -49,21 +53,6 @@ bool IsHexId(const std::string& s) {
 
 }  // namespace
 
-struct Hub::State {
-  Replica replica;
-  HubOptions options;
-  std::map<int, TableColumns> tables_at;  // by schema version
-
-  Result<const TableColumns*> TablesAt(int version) {
-    auto it = tables_at.find(version);
-    if (it == tables_at.end()) {
-      LIAISON_ASSIGN_OR_RETURN(TableColumns tables, hub_internal::TablesAtVersion(version));
-      it = tables_at.emplace(version, std::move(tables)).first;
-    }
-    return &it->second;
-  }
-};
-
 Hub::Hub(std::unique_ptr<State> state) : state_(std::move(state)) {}
 Hub::Hub(Hub&&) noexcept = default;
 Hub::~Hub() = default;
@@ -82,9 +71,10 @@ Result<Hub> Hub::Open(const std::string& path, const HubOptions& options) {
     return Status::FailedPrecondition(path + " is an office replica, not a hub (liaison init --hub)");
   }
   LIAISON_RETURN_IF_ERROR(hub_internal::CreateHubTables(replica.db()));
+  auto state = std::make_unique<State>(State{std::move(replica), options, {}, nullptr});
+  state->door = std::make_unique<MasterLog>(state->replica, state->options);
   // The city office's own edits since the last run enter the audit chain.
-  LIAISON_RETURN_IF_ERROR(ExtendChain(replica).status());
-  auto state = std::make_unique<State>(State{std::move(replica), options, {}});
+  LIAISON_RETURN_IF_ERROR(state->door->ChainOwnEdits());
   return Hub(std::move(state));
 }
 
@@ -92,69 +82,6 @@ Replica& Hub::replica() { return state_->replica; }
 const HubOptions& Hub::options() const { return state_->options; }
 
 // ---- HubSession
-
-namespace {
-
-// The work on a push batch that needs no database: the check of its signature (the
-// digest of every change, then the signature over them) and the digests of the audit
-// entries its changes are expected to become. For a batch of some size it runs on a
-// thread of its own while the batch is merged; Wait() is called before anything is
-// chained or committed, and the merge is rolled back if the signature does not verify.
-class BatchPrep {
- public:
-  BatchPrep(std::optional<SignedBatch> to_check, ForeseenEntries entries)
-      : to_check_(std::move(to_check)), entries_(std::move(entries)) {
-    if (entries_.changes->size() >= kOwnThreadFrom) {
-      try {
-        running_ = std::async(std::launch::async, [this] { return Run(); });
-        return;
-      } catch (const std::system_error&) {
-        // No thread to be had: the work is done in Wait, on the caller's.
-      }
-    }
-  }
-  BatchPrep(const BatchPrep&) = delete;
-  BatchPrep& operator=(const BatchPrep&) = delete;
-  ~BatchPrep() {
-    if (running_.valid()) running_.wait();
-  }
-
-  // Whether the signature verified (true for an unsigned batch).
-  Result<bool> Wait() {
-    if (!waited_) {
-      waited_ = true;
-      verdict_ = running_.valid() ? running_.get() : Run();
-    }
-    return verdict_;
-  }
-  // After Wait: the signed batch, its digests filled in; the foreseen entries.
-  const std::optional<SignedBatch>& signed_batch() const { return to_check_; }
-  const ForeseenEntries& entries() const { return entries_; }
-
- private:
-  static constexpr std::size_t kOwnThreadFrom = 256;  // changes
-
-  Result<bool> Run() {
-    // Entries that cannot be foreseen (a change the merge will refuse) are left to
-    // ExtendChain.
-    if (!ForeseeEntries(entries_).ok()) entries_.digests.clear();
-    if (!to_check_) return true;
-    to_check_->digests.reserve(entries_.changes->size() * 32);
-    for (const Change& c : *entries_.changes) {
-      LIAISON_ASSIGN_OR_RETURN(std::string digest, ChangeDigest(c));
-      to_check_->digests += digest;
-    }
-    return BatchSignatureValid(*to_check_);
-  }
-
-  std::optional<SignedBatch> to_check_;
-  ForeseenEntries entries_;
-  std::future<Result<bool>> running_;
-  bool waited_ = false;
-  Result<bool> verdict_ = false;
-};
-
-}  // namespace
 
 struct HubSession::State {
   enum class Phase { kHello, kReady, kDone };
@@ -174,9 +101,10 @@ struct HubSession::State {
   bool signed_push = false;  // both sides announced kCapSignedPush
   bool retention = false;    // both sides announced kCapRetention
   bool reseeding = false;    // the office pushes before re-seeding (kCapReseeding)
-  hub_internal::RetentionGuard guard;  // refreshed in each push's transaction
+  bool unrecorded = false;   // refused for its identity: Close records nothing
 
   Db& db() { return hub->replica.db(); }
+  MasterLog& door() { return *hub->door; }
   const ReplicaInfo& info() { return hub->replica.info(); }
   const HubOptions& options() { return hub->options; }
 
@@ -202,8 +130,7 @@ struct HubSession::State {
     const std::vector<Change>& changes;
   };
   wire::Message OnPush(const Batch& batch, const std::string* signature);
-  Result<wire::Message> Push(const Batch& batch, BatchPrep& prep);
-  Result<std::string> CheckChange(const Change& c, RowScopes& scopes, Merger& merger);
+  Result<wire::Message> Push(const Batch& batch, BatchCheck& check, bool careful);
   Result<wire::Message> OnRetentionRequest(const wire::RetentionRequest& request);
   Result<wire::Message> Pull(const wire::PullRequest& request);
   Result<wire::PullBatch> Collect(const wire::HubCursor& after, std::uint32_t limit,
@@ -301,12 +228,26 @@ wire::Message HubSession::State::OnHello(const wire::Hello& hello) {
   auto behind = reseeding ? Result<std::string>(std::string())
                           : hub_internal::ReseedReason(db(), hello.replica_id, office);
   if (!behind.ok()) return End(Refuse(RC::kInternal, behind.status().message()));
-  auto bind = hub_internal::BindReplica(db(), hello.replica_id, office);
-  if (!bind.ok()) return End(Refuse(RC::kInternal, bind.status().message()));
-  if (*bind != office) {
-    return End(Refuse(RC::kIdentity, "replica " + hello.replica_id + " belongs to office " +
-                                         *bind + ", not " + office));
+  // A session without a certificate comes from an in-process caller who vouches for
+  // the office; over TLS every session has one.
+  auto known = door().CheckOffice(office, !certificate.empty());
+  if (!known.ok()) return End(Refuse(RC::kInternal, known.status().message()));
+  if (!known->empty()) {
+    unrecorded = true;  // an office the hub does not know leaves no trace in its tables
+    return End(Refuse(RC::kIdentity, *known));
   }
+  // A hub with a CA requires every office to sign its batches, unless a migration
+  // window is open.
+  if (!certificate.empty() && (hello.capabilities & wire::kCapSignedPush) == 0 &&
+      !options().allow_unsigned) {
+    return End(Refuse(RC::kIdentity,
+                      "this hub requires signed batches, and the office's liaison does not "
+                      "sign them: upgrade liaison at the office (the city office may open a "
+                      "migration window with hub serve --allow-unsigned)"));
+  }
+  auto bound = door().BindReplicaTo(office, hello.replica_id);
+  if (!bound.ok()) return End(Refuse(RC::kInternal, bound.status().message()));
+  if (!bound->empty()) return End(Refuse(RC::kIdentity, *bound));
   // An office that does not know the `reseed` code gets `identity`, with the same reason.
   if (!behind->empty()) return End(Refuse(retention ? RC::kReseed : RC::kIdentity, *behind));
   replica_id = hello.replica_id;
@@ -370,14 +311,18 @@ wire::Message HubSession::State::OnPush(const Batch& batch, const std::string* s
   // If every change is new and merged, they become the chain's next entries.
   Result<std::int64_t> last_entry = LastChainEntry(db());
   if (!last_entry.ok()) return Refuse(RC::kInternal, last_entry.status().message());
-  BatchPrep prep(std::move(to_check), ForeseenEntries{*last_entry, now, office, &batch.changes, {}});
-  Result<wire::Message> out = Push(batch, prep);
+  BatchCheck check(std::move(to_check), ForeseenEntries{*last_entry, now, office, &batch.changes, {}});
+  // Merged without a savepoint per change; a change that breaks the schema rolls the
+  // batch back, which is then merged again with one, keeping that change aside.
+  Result<wire::Message> out = Push(batch, check, false);
+  if (!out.ok() && out.status().code() == Status::Code::kConstraint) out = Push(batch, check, true);
   if (!out.ok()) return Refuse(RC::kInternal, out.status().message());
   last_batch = batch.batch;
   return std::move(*out);
 }
 
-Result<wire::Message> HubSession::State::Push(const Batch& batch, BatchPrep& prep) {
+Result<wire::Message> HubSession::State::Push(const Batch& batch, BatchCheck& check,
+                                              bool careful) {
   LIAISON_ASSIGN_OR_RETURN(std::int64_t watermark, Watermark());
   if (!batch.changes.empty() && batch.changes.front().seq > watermark + 1) {
     return Refuse(wire::RefusalCode::kBatch,
@@ -386,77 +331,35 @@ Result<wire::Message> HubSession::State::Push(const Batch& batch, BatchPrep& pre
   }
   wire::PushAck ack;
   ack.batch = batch.batch;
-  LIAISON_ASSIGN_OR_RETURN(Merger merger, Merger::Begin(hub->replica));
-  merger.RememberRecorded();  // the batch's changes outlive the merger
-  LIAISON_RETURN_IF_ERROR(guard.Refresh(db()));
-  LIAISON_ASSIGN_OR_RETURN(RowScopes scopes, RowScopes::Prepare(db()));
+  LIAISON_ASSIGN_OR_RETURN(Admission admission,
+                           door().Begin({office, replica_id, careful, /*changes_outlive=*/true}));
   for (const Change& c : batch.changes) {
     if (c.seq <= watermark) {
       ++ack.duplicates;
       continue;
     }
-    LIAISON_ASSIGN_OR_RETURN(std::string reason, CheckChange(c, scopes, merger));
-    if (!reason.empty()) {
-      LIAISON_RETURN_IF_ERROR(hub_internal::Quarantine(db(), office, c, reason));
-      LIAISON_ASSIGN_OR_RETURN(bool fresh, merger.Skip(c));
-      if (fresh) ack.quarantined.push_back(wire::Quarantined{c.seq, Shorten(reason)});
-      continue;
+    LIAISON_ASSIGN_OR_RETURN(hub_internal::Verdict verdict, admission.Admit(c));
+    if (verdict.outcome == hub_internal::Verdict::Outcome::kKeptAside) {
+      ack.quarantined.push_back(wire::Quarantined{c.seq, Shorten(verdict.reason)});
     }
-    if (c.op == ChangeOp::kDelete) LIAISON_RETURN_IF_ERROR(scopes.RememberBeforeDelete(c.table, c.pk));
-    LIAISON_RETURN_IF_ERROR(merger.Apply(c));
   }
-  LIAISON_ASSIGN_OR_RETURN(bool signature_valid, prep.Wait());
-  if (!signature_valid) {  // the merger rolls the batch back
+  LIAISON_ASSIGN_OR_RETURN(bool signature_valid, check.Wait());
+  if (!signature_valid) {  // the admission rolls the batch back
     return Refuse(wire::RefusalCode::kBatch, "the signature of batch " + std::to_string(batch.batch) +
                                                  " does not verify with the office's certificate");
   }
-  // Chained in the transaction that accepts them (with any own edits made before),
-  // and kept with the office's signature.
-  LIAISON_RETURN_IF_ERROR(ExtendChain(hub->replica, merger.recorded(), &prep.entries()).status());
-  if (prep.signed_batch()) LIAISON_RETURN_IF_ERROR(KeepSignedBatch(db(), *prep.signed_batch()));
-  const ApplyStats& stats = merger.stats();
+  const SignedBatch* signed_batch = check.signed_batch() ? &*check.signed_batch() : nullptr;
+  LIAISON_RETURN_IF_ERROR(admission.Seal(signed_batch, &check.entries()));
+  const ApplyStats& stats = admission.stats();
   ack.applied = stats.applied;
   ack.duplicates += stats.duplicates;
   ack.conflicts = stats.conflicts;
-  LIAISON_RETURN_IF_ERROR(merger.Commit());  // synchronous=FULL: durable from here
   LIAISON_ASSIGN_OR_RETURN(ack.watermark, Watermark());
   summary.pushed += ack.applied;
   summary.duplicates += ack.duplicates;
   summary.conflicts += ack.conflicts;
   summary.quarantined += static_cast<std::int64_t>(ack.quarantined.size());
   return wire::Message(std::move(ack));
-}
-
-// Why `c` must be kept aside instead of merged ("" if it may be merged).
-Result<std::string> HubSession::State::CheckChange(const Change& c, RowScopes& scopes,
-                                                   Merger& merger) {
-  Status valid = merger.Validate(c);
-  if (!valid.ok()) return "invalid change: " + valid.message();
-  const std::int64_t ahead_ms =
-      static_cast<std::int64_t>(c.hlc >> 16) - static_cast<std::int64_t>(WallMillis());
-  if (ahead_ms > options().max_clock_ahead_ms) {
-    return "clock " + std::to_string(ahead_ms / 1000) + " s ahead of the hub's (limit " +
-           std::to_string(options().max_clock_ahead_ms / 1000) + " s)";
-  }
-  LIAISON_ASSIGN_OR_RETURN(std::string dead, guard.Check(db(), c));
-  if (!dead.empty()) return dead;
-  std::optional<RowScope> before;
-  if (c.op != ChangeOp::kInsert) {
-    LIAISON_ASSIGN_OR_RETURN(before, scopes.Find(c.table, c.pk));
-    if (!before) return "row " + c.table + " " + c.pk + " is unknown at the hub";
-    if (before->owner != office) {
-      return "row " + c.table + " " + c.pk + " belongs to " + before->owner + ", not " + office;
-    }
-  }
-  if (c.op == ChangeOp::kDelete) return std::string();
-  std::optional<RowScope> after = hub_internal::ScopeFromValues(c, before ? &*before : nullptr);
-  if (c.op == ChangeOp::kInsert && !after) return std::string("insert without an owner");
-  if (after && after->owner != office) {
-    return c.op == ChangeOp::kInsert
-               ? "new row " + c.table + " " + c.pk + " is owned by " + after->owner + ", not " + office
-               : "update would move row " + c.table + " " + c.pk + " to " + after->owner;
-  }
-  return std::string();
 }
 
 // Records the office's acknowledgement (HUB.md, "Retention") and answers with the
@@ -608,7 +511,7 @@ Result<wire::Message> HubSession::State::OnWitnessRequest(const wire::WitnessReq
   }
   if (!checkpoint) {
     // The city office's edits since the last chaining enter the chain first.
-    LIAISON_RETURN_IF_ERROR(ExtendChain(hub->replica).status());
+    LIAISON_RETURN_IF_ERROR(door().ChainOwnEdits());
     LIAISON_ASSIGN_OR_RETURN(Checkpoint signed_now, SignCheckpoint(hub->replica, *options().signer));
     checkpoint = std::move(signed_now);
   }
@@ -645,6 +548,7 @@ void HubSession::Close() {
     result = s.summary.verified ? "complete" : "complete, scope differs";
   }
   if (s.replica_id.empty() && s.summary.refusal.empty() && s.phase == State::Phase::kHello) return;
+  if (s.unrecorded) return;
   if (s.reseeding && s.summary.complete) {
     Status retired = hub_internal::RetireReplica(s.db(), s.replica_id, s.office,
                                                  static_cast<std::int64_t>(WallMillis()));

@@ -136,8 +136,9 @@ class PkiTest : public ::testing::Test {
 };
 
 TEST_F(PkiTest, InitCaWritesTheDocumentedLayout) {
-  EXPECT_EQ(FilesUnder(ca_), (std::vector<std::string>{"ca.crl", "ca.crt", "ca.key", "hub.crt",
-                                                       "hub.key", "offices", "serial"}));
+  EXPECT_EQ(FilesUnder(ca_),
+            (std::vector<std::string>{"ca.crl", "ca.crt", "ca.key", "hub-office", "hub.crt",
+                                      "hub.key", "offices", "serial"}));
   EXPECT_EQ(Must(pki::ReadFileText(paths_.serial)), "3\n");
   EXPECT_EQ(ModeOf(ca_), 0700);
   EXPECT_EQ(ModeOf(paths_.offices), 0700);

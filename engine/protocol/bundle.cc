@@ -11,8 +11,6 @@
 #include <fstream>
 
 #include "audit/hashing.h"
-#include "hub/acks.h"
-#include "hub/hub_tables.h"
 #include "liaison/hlc.h"
 #include "liaison/pki.h"
 #include "liaison/retention.h"
@@ -449,6 +447,11 @@ Result<ExportStats> ExportBundle(Replica& replica, const std::string& path,
 
 Result<ImportStats> ImportBundle(Replica& replica, const std::string& path,
                                  const ImportOptions& options) {
+  if (replica.info().role == Role::kHub) {
+    return Status::FailedPrecondition(
+        "this is the hub's master copy: changes enter it only through the hub "
+        "(Hub::ImportBundle; `liaison import` does this)");
+  }
   // One pass, in one transaction: each record is decoded and merged as it is read,
   // and the merge commits only after the trailer's count and hash check out. A bad
   // record or trailer anywhere rolls the whole import back.
@@ -462,52 +465,21 @@ Result<ImportStats> ImportBundle(Replica& replica, const std::string& path,
         ": upgrade liaison first");
   }
   LIAISON_ASSIGN_OR_RETURN(Merger merger, Merger::Begin(replica));
-  const bool hub = replica.info().role == Role::kHub;
-  // At the hub, the retention guard keeps a late office's bundle from bringing back a
-  // row whose tombstone offices have cleaned, as it does for a push (HUB.md,
-  // "Retention"): such a change goes to the quarantine, under the bundle's office.
-  hub_internal::RetentionGuard guard;
-  if (hub) {
-    LIAISON_RETURN_IF_ERROR(hub_internal::CreateHubTables(replica.db()));
-    LIAISON_RETURN_IF_ERROR(guard.Refresh(replica.db()));
-  }
-  std::int64_t quarantined = 0;
   for (std::int64_t n = 1;; ++n) {
     LIAISON_ASSIGN_OR_RETURN(std::optional<Change> change, reader.Next());
     if (!change) break;
-    auto where = [&] {
-      return "record " + std::to_string(n) + " (" + change->origin + ":" +
-             std::to_string(change->seq) + ")";
-    };
-    if (hub) {
-      Result<std::string> dead = guard.Check(replica.db(), *change);
-      if (!dead.ok()) return dead.status().WithContext(where());
-      if (!dead->empty()) {
-        LIAISON_ASSIGN_OR_RETURN(bool fresh, merger.Skip(*change));
-        if (fresh) {
-          LIAISON_RETURN_IF_ERROR(
-              hub_internal::Quarantine(replica.db(), header.office_id, *change, *dead));
-          ++quarantined;
-        }
-        continue;
-      }
-    }
     Status applied = merger.Apply(*change);
-    if (!applied.ok()) return applied.WithContext(where());
+    if (!applied.ok()) {
+      return applied.WithContext("record " + std::to_string(n) + " (" + change->origin + ":" +
+                                 std::to_string(change->seq) + ")");
+    }
   }
   ImportStats stats;
   static_cast<ApplyStats&>(stats) = merger.stats();
-  stats.quarantined = quarantined;
   if (const std::optional<BundleSignature>& sig = reader.signature()) {
     LIAISON_ASSIGN_OR_RETURN(stats.signed_by, CertificateSubject(sig->certificate));
     LIAISON_ASSIGN_OR_RETURN(stats.signer_serial, CertificateSerial(sig->certificate));
     stats.signed_changes = sig->last_seq - sig->first_seq + 1;
-    if (hub && (options.ca_path.empty() || options.crl_path.empty())) {
-      return Status::FailedPrecondition(
-          "the bundle is signed by " + stats.signed_by +
-          ": a hub imports a signed bundle only with the CA and its revocation list to "
-          "check the signer (--pki DIR, holding ca.crt and ca.crl)");
-    }
     if (!options.ca_path.empty()) {
       Status trusted = CheckCertificateTrusted(sig->certificate, options.ca_path, options.crl_path);
       if (!trusted.ok()) {
@@ -516,18 +488,7 @@ Result<ImportStats> ImportBundle(Replica& replica, const std::string& path,
       }
       stats.signer_trusted = true;
     }
-    // A hub keeps the offices' signatures; another hub's bundle is only checked.
-    if (hub && header.role == Role::kOffice) {
-      LIAISON_RETURN_IF_ERROR(KeepImportedBatch(
-          replica, SignedBatch{stats.signed_by, sig->origin, sig->first_seq, sig->last_seq,
-                               static_cast<std::int64_t>(WallMillis()), reader.signed_digests(),
-                               sig->signature, sig->certificate}));
-    }
-  } else if (hub && header.role == Role::kOffice && reader.own_changes() > 0) {
-    LIAISON_RETURN_IF_ERROR(CheckUnsignedImport(replica, header.replica_id, header.office_id));
   }
-  // At the hub, imported changes enter the audit chain in the same transaction.
-  if (hub) LIAISON_RETURN_IF_ERROR(ExtendChain(replica).status());
   LIAISON_RETURN_IF_ERROR(merger.Commit());
   return stats;
 }

@@ -15,6 +15,11 @@ void NetFixture::SetUp() {
 void NetFixture::AddOffice(const std::string& office) {
   Must(Replica::Create(OfficeDb(office), OfficeId(office), Role::kOffice), "create office");
   Must(IssueOfficeCertificate(pki_, office), "issue certificate");
+  // The hub admits only the offices of its master copy.
+  Replica hub = Must(Replica::Open(hub_db_), "open hub");
+  Must(hub.db().Exec("INSERT INTO offices(id, owner, name, kind) VALUES('" + office +
+                     "', 'city', '" + office + "', 'town')"),
+       "add the office to the master copy");
 }
 
 void NetFixture::AddActivities(const std::string& office, int count, int first,

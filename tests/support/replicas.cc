@@ -4,6 +4,13 @@
 
 namespace liaison::testing {
 
+void RegisterOffices(Replica& hub, const std::vector<std::string>& offices) {
+  for (const std::string& office : offices) {
+    Exec(hub, "INSERT INTO offices(id, owner, name, kind) VALUES('" + office + "', '" +
+                  hub.info().office_id.value() + "', '" + office + "', 'town')");
+  }
+}
+
 ReplicaSet::ReplicaSet(int count) {
   for (int i = 0; i < count; ++i) {
     paths_.push_back(dir_.File("office-" + std::to_string(i) + ".db"));

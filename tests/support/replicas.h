@@ -50,6 +50,13 @@ inline std::int64_t LastSeq(Replica& r) {
   return Count(r, "SELECT coalesce(max(seq), 0) FROM _sync_changes");
 }
 
+// Adds `offices` to the hub's `offices` table, as the city office does before they
+// sync: a hub admits only its offices.
+void RegisterOffices(Replica& hub, const std::vector<std::string>& offices);
+inline void RegisterOffices(Replica&& hub, const std::vector<std::string>& offices) {
+  RegisterOffices(hub, offices);
+}
+
 class ReplicaSet {
  public:
   // `count` office replicas named office-0, office-1, ...

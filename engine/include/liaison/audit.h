@@ -56,6 +56,8 @@ struct ChainReport {
   std::int64_t checkpoints = 0;    // signed checkpoints checked and found good
   std::int64_t signed_changes = 0;    // received changes an office's signed batch covers
   std::int64_t unsigned_changes = 0;  // received changes no signed batch covers
+  std::int64_t first_unsigned = 0;    // the entry of the first of them; 0 when none
+  std::string first_unsigned_office;  // the office it is attributed to
   std::string head;                // hex head after them (of head(0) when none)
   std::int64_t bad_entry = 0;      // the first bad entry's n; 0 when none
   std::string problem;             // what is wrong with it (or past the chain)
@@ -199,16 +201,6 @@ struct SignedBatch {
 Result<bool> BatchSignatureValid(const SignedBatch& batch);
 // Keeps the batch in `_sync_batches` (inside the caller's transaction).
 Status KeepSignedBatch(Db& db, const SignedBatch& batch);
-// The signature of a bundle imported at the hub, its certificate already checked
-// against the CA: binds the batch's origin replica to the certificate's office
-// (refused when it is bound to another office) and keeps the batch, once: importing
-// the same bundle again keeps nothing new. Inside the caller's transaction.
-Status KeepImportedBatch(Replica& hub, const SignedBatch& batch);
-// An unsigned bundle of office replica `origin`'s changes, claiming office `office`,
-// imported at the hub: refused when the replica is bound to another office, or when
-// it has signed a batch before (an office that signs does not stop: its signature was
-// stripped, and its changes may have been altered). Nothing is bound.
-Status CheckUnsignedImport(Replica& hub, const std::string& origin, const std::string& office);
 
 // ---- Checkpoints (AUDIT.md, "Checkpoints"): the hub's signature of the chain's head
 // at entry n. Offices keep the ones they receive (witnesses) and check that each new

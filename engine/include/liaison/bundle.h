@@ -163,17 +163,17 @@ struct ImportStats : ApplyStats {
   std::string signer_serial;     // its serial, hex
   std::int64_t signed_changes = 0;
   bool signer_trusted = false;   // checked against the CA of ImportOptions
-  // At a hub: changes kept aside by the retention guard (HUB.md, "Retention").
+  // At a hub: changes kept aside in quarantine (HUB.md, "The door").
   std::int64_t quarantined = 0;
+  // At a hub: other offices' changes the bundle relayed without their signature,
+  // left for those offices to deliver.
+  std::int64_t left = 0;
 };
 
-// Verifies the bundle at `path`, then applies it to `replica` in one transaction. At
-// a hub, the changes enter the audit chain in that transaction; an office's signature
-// is checked against the CA and its revocation list, its replica bound to the
-// certificate's office (or refused when bound to another) and kept as a signed batch
-// (AUDIT.md); an unsigned office bundle is refused when its replica belongs to another
-// office or has signed before; and the retention guard keeps aside a change made
-// before a cleaned delete (HUB.md, "Retention").
+// Verifies the bundle at `path`, then applies it to the office replica `replica` in
+// one transaction; a signed bundle's signature must verify, and with a CA in
+// `options` its certificate must be trusted. A hub's master copy is refused: a hub
+// imports through its door (Hub::ImportBundle, hub.h).
 Result<ImportStats> ImportBundle(Replica& replica, const std::string& path,
                                  const ImportOptions& options = {});
 

@@ -31,6 +31,7 @@
 #include <string>
 #include <vector>
 
+#include "liaison/bundle.h"
 #include "liaison/replica.h"
 #include "liaison/status.h"
 #include "liaison/wire.h"
@@ -54,6 +55,10 @@ struct HubOptions {
   // The hub's key and certificate, which sign the audit chain's checkpoints that
   // offices witness (kCapWitness). Without one the hub signs none.
   std::shared_ptr<const Signer> signer;
+  // A migration window: offices' changes are admitted without their office's
+  // signature (a Hello without kCapSignedPush, an unsigned bundle, another office's
+  // change relayed in a bundle). Default: false, every office change is signed.
+  bool allow_unsigned = false;
 };
 
 // What one sync round did, for the log line and the office's summary.
@@ -95,6 +100,16 @@ class Hub {
   std::unique_ptr<HubSession> StartSession(const std::string& office_id,
                                            const std::string& certificate = {});
 
+  // Imports an office's bundle file (bundle.h) into the master copy, in one
+  // transaction, through the same door as a push (HUB.md, "The door"): the bundle's
+  // office must be an office of the master copy and its replica bound to it; its
+  // signature must verify and its certificate be trusted by `options`' CA and
+  // revocation list (required unless HubOptions::allow_unsigned); each change then
+  // meets the retention guard, scope, clock and schema rules, and one that fails is
+  // kept in quarantine while the rest merges. Nothing is written unless the whole
+  // file is sound.
+  Result<ImportStats> ImportBundle(const std::string& path, const ImportOptions& options = {});
+
   Replica& replica();
   const HubOptions& options() const;
 
@@ -102,6 +117,8 @@ class Hub {
   friend class HubSession;
   struct State;
   explicit Hub(std::unique_ptr<State> state);
+  static Result<ImportStats> ImportBundleOnce(State& state, const std::string& path,
+                                              const ImportOptions& options, bool careful);
   std::unique_ptr<State> state_;
 };
 
