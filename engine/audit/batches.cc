@@ -1,7 +1,8 @@
 // Signed batches (liaison/audit.h, engine/audit/AUDIT.md "Signed batches").
 #include "audit/batches.h"
 
-#include "audit/hashing.h"
+#include "base/coding.h"
+#include "base/sha256.h"
 #include "hub/hub_tables.h"
 #include "liaison/pki.h"
 #include "protocol/codec.h"
@@ -16,17 +17,17 @@ constexpr std::size_t kDigest = 32;
 
 Result<std::string> ChangeDigest(const Change& change) {
   LIAISON_ASSIGN_OR_RETURN(std::string bytes, protocol_internal::EncodeArchive(change));
-  return audit_internal::Sha256(bytes);
+  return Sha256(bytes);
 }
 
 std::string BatchMessage(std::string_view origin, std::int64_t first_seq, std::int64_t last_seq,
                          std::string_view digests) {
   std::string out(kBatchDomain);
-  audit_internal::PutLe64(out, origin.size());
+  PutLe64(out, origin.size());
   out.append(origin);
-  audit_internal::PutLe64(out, static_cast<std::uint64_t>(first_seq));
-  audit_internal::PutLe64(out, static_cast<std::uint64_t>(last_seq));
-  out += audit_internal::Sha256(digests);
+  PutLe64(out, static_cast<std::uint64_t>(first_seq));
+  PutLe64(out, static_cast<std::uint64_t>(last_seq));
+  out += Sha256(digests);
   return out;
 }
 

@@ -3,7 +3,8 @@
 #include <map>
 
 #include "audit/batches.h"
-#include "audit/hashing.h"
+#include "base/hex.h"
+#include "base/sha256.h"
 #include "hub/hub_tables.h"
 #include "liaison/audit.h"
 #include "liaison/hlc.h"
@@ -13,7 +14,6 @@
 namespace liaison {
 namespace {
 
-using audit_internal::Sha256;
 using protocol_internal::EncodeArchive;
 using protocol_internal::Out;
 using protocol_internal::SaveStr;
@@ -30,16 +30,6 @@ void save(Out& ar, const EntryFields& e) {
   ar(e.n, e.accepted_ms);
   SaveStr(ar, *e.office);
   ar(*e.change);
-}
-
-std::string Hex(std::string_view bytes) {
-  static const char* const kDigits = "0123456789abcdef";
-  std::string out;
-  for (unsigned char b : bytes) {
-    out += kDigits[b >> 4];
-    out += kDigits[b & 15];
-  }
-  return out;
 }
 
 // The office each change is attributed to (AUDIT.md), by origin replica.
@@ -99,7 +89,7 @@ std::string ChainStep(const std::string& previous_head, const std::string& entry
   return ChainLink(previous_head, EntryDigest(entry));
 }
 
-std::string HexBytes(std::string_view bytes) { return Hex(bytes); }
+std::string HexBytes(std::string_view bytes) { return HexEncode(bytes); }
 
 Result<std::string> EncodeAuditEntry(std::int64_t n, std::int64_t accepted_ms,
                                      const std::string& office, const Change& change) {
@@ -363,7 +353,7 @@ Result<ChainReport> WalkChain(Replica& hub, const EntryVisitor& visit) {
   if (std::string problem = checkpoints.AfterEnd(report.entries); !problem.empty()) {
     return bad(report.entries + 1, problem);
   }
-  report.head = Hex(head);
+  report.head = HexEncode(head);
   for (;;) {
     Result<std::optional<Change>> next = reader.Next();
     if (!next.ok()) {
