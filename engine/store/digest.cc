@@ -6,7 +6,7 @@
 #include "base/coding.h"
 #include "base/hex.h"
 #include "base/sha256.h"
-#include "liaison/capture.h"
+#include "liaison/tables.h"
 
 namespace liaison {
 namespace {
