@@ -1,7 +1,6 @@
 // Signed batches (liaison/audit.h, engine/audit/AUDIT.md "Signed batches").
 #include "audit/batches.h"
 
-#include "base/coding.h"
 #include "base/sha256.h"
 #include "hub/hub_tables.h"
 #include "liaison/pki.h"
@@ -10,26 +9,9 @@
 namespace liaison {
 namespace {
 
-constexpr std::string_view kBatchDomain = "liaison batch 1";
 constexpr std::size_t kDigest = 32;
 
 }  // namespace
-
-Result<std::string> ChangeDigest(const Change& change) {
-  LIAISON_ASSIGN_OR_RETURN(std::string bytes, protocol_internal::EncodeArchive(change));
-  return Sha256(bytes);
-}
-
-std::string BatchMessage(std::string_view origin, std::int64_t first_seq, std::int64_t last_seq,
-                         std::string_view digests) {
-  std::string out(kBatchDomain);
-  PutLe64(out, origin.size());
-  out.append(origin);
-  PutLe64(out, static_cast<std::uint64_t>(first_seq));
-  PutLe64(out, static_cast<std::uint64_t>(last_seq));
-  out += Sha256(digests);
-  return out;
-}
 
 Result<bool> BatchSignatureValid(const SignedBatch& batch) {
   return SignatureIsValid(batch.certificate,

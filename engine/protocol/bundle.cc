@@ -15,9 +15,10 @@
 #include "hub/acks.h"
 #include "hub/hub_tables.h"
 #include "liaison/audit.h"
+#include "liaison/batch_message.h"
+#include "liaison/cleaning.h"
 #include "liaison/hlc.h"
 #include "liaison/pki.h"
-#include "liaison/retention.h"
 
 namespace liaison {
 namespace {
