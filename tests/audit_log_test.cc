@@ -12,6 +12,7 @@
 #include "liaison/audit.h"
 #include "liaison/digest.h"
 #include "liaison/hub.h"
+#include "liaison/office_sync.h"
 #include "support/replicas.h"
 #include "support/sync_round.h"
 #include "support/temp_dir.h"

@@ -13,6 +13,7 @@
 #include "liaison/bundle.h"
 #include "liaison/digest.h"
 #include "liaison/hub.h"
+#include "liaison/office_sync.h"
 #include "liaison/wire.h"
 #include "support/replicas.h"
 #include "support/temp_dir.h"

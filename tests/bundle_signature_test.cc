@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "audit/hashing.h"
+#include "base/sha256.h"
 #include "liaison/audit.h"
 #include "liaison/bundle.h"
 #include "liaison/hub.h"
@@ -62,7 +62,7 @@ struct Frames {
     out.push_back(static_cast<char>(BundleFrame::kTrailer));
     PutLe(out, 40, 4);
     PutLe(out, static_cast<std::uint64_t>(changes), 8);
-    out += audit_internal::Sha256(out);  // of everything before it
+    out += Sha256(out);  // of everything before it
     return out;
   }
 

@@ -10,6 +10,7 @@
 #include "liaison/audit.h"
 #include "liaison/digest.h"
 #include "liaison/hub.h"
+#include "liaison/office_sync.h"
 #include "liaison/wire.h"
 #include "support/replicas.h"
 #include "support/sync_round.h"

@@ -17,6 +17,7 @@
 #include "liaison/bundle.h"
 #include "liaison/digest.h"
 #include "liaison/hub.h"
+#include "liaison/office_sync.h"
 #include "support/replicas.h"
 #include "support/sync_round.h"
 

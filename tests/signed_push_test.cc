@@ -7,6 +7,7 @@
 #include "liaison/audit.h"
 #include "liaison/hub.h"
 #include "liaison/merger.h"
+#include "liaison/office_sync.h"
 #include "liaison/wire.h"
 #include "support/replicas.h"
 #include "support/sync_round.h"

@@ -7,6 +7,7 @@
 
 #include "liaison/audit.h"
 #include "liaison/hub.h"
+#include "liaison/office_sync.h"
 #include "liaison/pki.h"
 #include "support/replicas.h"
 #include "support/sync_round.h"

@@ -1,33 +1,16 @@
 // Signed batches (liaison/audit.h, engine/audit/AUDIT.md "Signed batches").
 #include "audit/batches.h"
 
-#include "audit/hashing.h"
+#include "base/sha256.h"
 #include "liaison/pki.h"
 #include "protocol/codec.h"
 
 namespace liaison {
 namespace {
 
-constexpr std::string_view kBatchDomain = "liaison batch 1";
 constexpr std::size_t kDigest = 32;
 
 }  // namespace
-
-Result<std::string> ChangeDigest(const Change& change) {
-  LIAISON_ASSIGN_OR_RETURN(std::string bytes, protocol_internal::EncodeArchive(change));
-  return audit_internal::Sha256(bytes);
-}
-
-std::string BatchMessage(std::string_view origin, std::int64_t first_seq, std::int64_t last_seq,
-                         std::string_view digests) {
-  std::string out(kBatchDomain);
-  audit_internal::PutLe64(out, origin.size());
-  out.append(origin);
-  audit_internal::PutLe64(out, static_cast<std::uint64_t>(first_seq));
-  audit_internal::PutLe64(out, static_cast<std::uint64_t>(last_seq));
-  out += audit_internal::Sha256(digests);
-  return out;
-}
 
 Result<bool> BatchSignatureValid(const SignedBatch& batch) {
   return SignatureIsValid(batch.certificate,

@@ -3,8 +3,8 @@
 #include <map>
 
 #include "audit/batches.h"
-#include "audit/hashing.h"
-#include "hub/hub_tables.h"
+#include "base/hex.h"
+#include "base/sha256.h"
 #include "liaison/audit.h"
 #include "liaison/hlc.h"
 #include "liaison/merger.h"
@@ -13,7 +13,6 @@
 namespace liaison {
 namespace {
 
-using audit_internal::Sha256;
 using protocol_internal::EncodeArchive;
 using protocol_internal::Out;
 using protocol_internal::SaveStr;
@@ -32,23 +31,21 @@ void save(Out& ar, const EntryFields& e) {
   ar(*e.change);
 }
 
-std::string Hex(std::string_view bytes) {
-  static const char* const kDigits = "0123456789abcdef";
-  std::string out;
-  for (unsigned char b : bytes) {
-    out += kDigits[b >> 4];
-    out += kDigits[b & 15];
-  }
-  return out;
-}
-
 // The office each change is attributed to (AUDIT.md), by origin replica.
 class Offices {
  public:
+  // The bindings are the hub's (`_sync_hub_replicas`, engine/hub/HUB.md "Identity"),
+  // read here and never created: a master copy no hub has opened has none, and its
+  // offices' changes are attributed to "?".
   static Result<Offices> Prepare(Replica& hub) {
-    LIAISON_ASSIGN_OR_RETURN(
-        Stmt bound,
-        hub.db().Prepare("SELECT office_id FROM _sync_hub_replicas WHERE replica_id = ?"));
+    LIAISON_ASSIGN_OR_RETURN(bool bindings, hub.db().HasTable("_sync_hub_replicas"));
+    std::optional<Stmt> bound;
+    if (bindings) {
+      LIAISON_ASSIGN_OR_RETURN(
+          Stmt stmt,
+          hub.db().Prepare("SELECT office_id FROM _sync_hub_replicas WHERE replica_id = ?"));
+      bound.emplace(std::move(stmt));
+    }
     return Offices(hub, std::move(bound));
   }
 
@@ -58,23 +55,23 @@ class Offices {
     std::string office = "?";
     if (origin == self_) {
       office = own_office_;
-    } else {
-      bound_.Reset();
-      bound_.Bind(1, std::string_view(origin));
-      LIAISON_ASSIGN_OR_RETURN(bool found, bound_.Step());
-      if (found) office = bound_.Text(0);
-      bound_.Reset();
+    } else if (bound_) {
+      bound_->Reset();
+      bound_->Bind(1, std::string_view(origin));
+      LIAISON_ASSIGN_OR_RETURN(bool found, bound_->Step());
+      if (found) office = bound_->Text(0);
+      bound_->Reset();
     }
     return known_.emplace(origin, office).first->second;
   }
 
  private:
-  Offices(Replica& hub, Stmt bound)
+  Offices(Replica& hub, std::optional<Stmt> bound)
       : self_(hub.info().replica_id.value()),
         own_office_(hub.info().office_id.value()),
         bound_(std::move(bound)) {}
   std::string self_, own_office_;
-  Stmt bound_;
+  std::optional<Stmt> bound_;
   std::map<std::string, std::string> known_;
 };
 
@@ -99,7 +96,7 @@ std::string ChainStep(const std::string& previous_head, const std::string& entry
   return ChainLink(previous_head, EntryDigest(entry));
 }
 
-std::string HexBytes(std::string_view bytes) { return Hex(bytes); }
+std::string HexBytes(std::string_view bytes) { return HexEncode(bytes); }
 
 Result<std::string> EncodeAuditEntry(std::int64_t n, std::int64_t accepted_ms,
                                      const std::string& office, const Change& change) {
@@ -243,9 +240,6 @@ Result<std::int64_t> Extend(Replica& hub, const std::vector<RecordedChange>* rec
   Db& db = hub.db();
   LIAISON_ASSIGN_OR_RETURN(Transaction txn, Transaction::BeginOrJoin(db));
   LIAISON_RETURN_IF_ERROR(CreateAuditTables(db));
-  // The offices' replicas are bound there; a master copy no hub has served yet (a
-  // bundle imported first) has none bound.
-  LIAISON_RETURN_IF_ERROR(hub_internal::CreateHubTables(db));
   LIAISON_ASSIGN_OR_RETURN(ChainEnd end, LastEntry(db));
   const std::int64_t first = end.n;
   const LogPosition after = end.after;
@@ -363,7 +357,7 @@ Result<ChainReport> WalkChain(Replica& hub, const EntryVisitor& visit) {
   if (std::string problem = checkpoints.AfterEnd(report.entries); !problem.empty()) {
     return bad(report.entries + 1, problem);
   }
-  report.head = Hex(head);
+  report.head = HexEncode(head);
   for (;;) {
     Result<std::optional<Change>> next = reader.Next();
     if (!next.ok()) {

@@ -3,7 +3,8 @@
 #include <map>
 #include <optional>
 
-#include "audit/hashing.h"
+#include "base/coding.h"
+#include "base/sha256.h"
 #include "liaison/audit.h"
 #include "liaison/hlc.h"
 #include "liaison/merger.h"
@@ -13,7 +14,6 @@ namespace liaison {
 namespace {
 
 constexpr std::string_view kCheckpointDomain = "liaison checkpoint 1";
-using audit_internal::PutLe64;
 
 }  // namespace
 

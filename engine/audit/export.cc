@@ -8,7 +8,7 @@
 #include <optional>
 
 #include "audit/batches.h"
-#include "audit/hashing.h"
+#include "base/record_file.h"
 #include "liaison/audit.h"
 #include "liaison/hlc.h"
 #include "liaison/pki.h"
@@ -126,56 +126,36 @@ void load(In& ar, Trailer& t) {
   LoadFixed(ar, t.entries, "entries");
 }
 
-std::string RecordHead(Kind kind, std::size_t length) {
-  std::string out(1, static_cast<char>(kind));
-  for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((length >> (8 * i)) & 0xFF));
-  return out;
-}
-
-// Writes records, hashing every byte.
+// Writes records, hashing every byte (base/record_file.h).
 class LogWriter {
  public:
-  explicit LogWriter(std::ofstream& out) : out_(out) { Put(kMagic); }
+  explicit LogWriter(std::ofstream& out) : file_(out) { file_.Raw(kMagic); }
   void Record(Kind kind, std::string_view payload) {
-    Put(RecordHead(kind, payload.size()));
-    Put(payload);
+    file_.Record(static_cast<std::uint8_t>(kind), payload);
     ++records_;
   }
   Status Close(std::uint64_t entries) {
     LIAISON_ASSIGN_OR_RETURN(std::string payload, EncodeArchive(Trailer{records_, entries}));
-    Put(RecordHead(Kind::kTrailer, payload.size() + kHead));
-    Put(payload);
-    const std::string digest = hash_.Final();
-    out_.write(digest.data(), static_cast<std::streamsize>(digest.size()));
-    bytes_ += digest.size();
-    out_.flush();
-    if (!out_) return Status::IoError("cannot write the log");
+    file_.Close(static_cast<std::uint8_t>(Kind::kTrailer), payload);
+    if (!file_.ok()) return Status::IoError("cannot write the log");
     return Status::Ok();
   }
-  std::uint64_t bytes() const { return bytes_; }
+  std::uint64_t bytes() const { return file_.bytes(); }
 
  private:
-  void Put(std::string_view bytes) {
-    hash_.Update(bytes);
-    out_.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    bytes_ += bytes.size();
-  }
-  std::ofstream& out_;
-  audit_internal::Sha256Stream hash_;
-  std::uint64_t records_ = 0, bytes_ = 0;
+  HashedRecordWriter file_;
+  std::uint64_t records_ = 0;
 };
 
-// Reads records, hashing every byte before the trailer's digest.
+// Reads records, hashing every byte before the trailer's digest (base/record_file.h).
 class LogReader {
  public:
-  explicit LogReader(std::ifstream& in) : in_(in) {}
+  explicit LogReader(std::ifstream& in) : file_(in, static_cast<std::uint8_t>(Kind::kTrailer)) {}
 
   // The file's magic; false when it is not there.
   bool ReadMagic() {
-    std::string magic(kMagic.size(), '\0');
-    if (!Read(magic)) return false;
-    hash_.Update(magic);
-    return magic == kMagic;
+    std::string magic;
+    return file_.Raw(magic, kMagic.size()) && magic == kMagic;
   }
 
   struct Record {
@@ -185,56 +165,28 @@ class LogReader {
   // The next record; nullopt at the end of the file (`cut` tells whether it ended in
   // the middle of one). Corruption for a length above the limit.
   Result<std::optional<Record>> Next(bool& cut) {
-    cut = false;
-    std::string head(5, '\0');
-    in_.read(head.data(), 5);
-    if (in_.gcount() == 0) return std::optional<Record>();
-    if (in_.gcount() < 5) {
+    HashedRecordReader::Head head;
+    const HashedRecordReader::Read read = file_.NextHead(head);
+    cut = read == HashedRecordReader::Read::kCut;
+    if (read != HashedRecordReader::Read::kDone) return std::optional<Record>();
+    if (head.length > kMaxRecordBytes) {
+      return Status::Corruption("a record claims " + std::to_string(head.length) +
+                                " bytes, above the " + std::to_string(kMaxRecordBytes) +
+                                "-byte limit");
+    }
+    std::string payload;
+    if (!file_.Payload(head, payload)) {
       cut = true;
       return std::optional<Record>();
     }
-    std::uint32_t length = 0;
-    for (int i = 3; i >= 0; --i) length = (length << 8) | static_cast<unsigned char>(head[1 + i]);
-    if (length > kMaxRecordBytes) {
-      return Status::Corruption("a record claims " + std::to_string(length) + " bytes, above the " +
-                                std::to_string(kMaxRecordBytes) + "-byte limit");
-    }
-    const Kind kind = static_cast<Kind>(head[0]);
-    std::string payload;
-    // Read in steps, so that a length the file does not back costs no memory up front.
-    constexpr std::size_t kStep = 1 << 20;
-    while (payload.size() < length) {
-      const std::size_t chunk = std::min<std::size_t>(kStep, length - payload.size());
-      const std::size_t at = payload.size();
-      payload.resize(at + chunk);
-      in_.read(payload.data() + at, static_cast<std::streamsize>(chunk));
-      if (static_cast<std::size_t>(in_.gcount()) < chunk) {
-        cut = true;
-        return std::optional<Record>();
-      }
-    }
-    hash_.Update(head);
-    if (kind == Kind::kTrailer && payload.size() >= kHead) {
-      hash_.Update(std::string_view(payload).substr(0, payload.size() - kHead));
-    } else {
-      hash_.Update(payload);
-    }
-    return std::optional<Record>(Record{kind, std::move(payload)});
+    return std::optional<Record>(Record{static_cast<Kind>(head.kind), std::move(payload)});
   }
 
-  std::string Digest() { return hash_.Final(); }
-  bool AtEnd() {
-    char c;
-    return !in_.read(&c, 1);
-  }
+  std::string Digest() { return file_.Digest(); }
+  bool AtEnd() { return file_.AtEnd(); }
 
  private:
-  bool Read(std::string& bytes) {
-    in_.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    return static_cast<std::size_t>(in_.gcount()) == bytes.size();
-  }
-  std::ifstream& in_;
-  audit_internal::Sha256Stream hash_;
+  HashedRecordReader file_;
 };
 
 std::string EntryRecordName(const Entry& e) { return e.change.table + " " + e.change.pk; }

@@ -4,29 +4,10 @@
 #include "liaison/capture.h"
 #include "liaison/json.h"
 #include "liaison/migrations.h"
+#include "protocol/scope_rule.h"
 
 namespace liaison::hub_internal {
 namespace {
-
-struct AudienceRule {
-  const char* table;
-  const char* column;
-};
-
-// Tables whose hub-owned rows are addressed to one office.
-constexpr AudienceRule kAudience[] = {
-    {"scores", "office_id"},  // the city office's scores of one office
-    {"voters", "office_id"},  // personal data: only the voter's own office
-};
-
-std::string Quote(const std::string& text) {
-  std::string out = "'";
-  for (char c : text) {
-    out += c;
-    if (c == '\'') out += '\'';
-  }
-  return out + "'";
-}
 
 std::string TextOf(const Value& v) {
   if (const auto* s = std::get_if<std::string>(&v)) return *s;
@@ -35,32 +16,10 @@ std::string TextOf(const Value& v) {
 
 }  // namespace
 
-const char* AudienceColumn(const std::string& table) {
-  for (const auto& rule : kAudience) {
-    if (table == rule.table) return rule.column;
-  }
-  return "";
-}
-
 bool InScope(const RowScope& scope, const std::string& office, const std::string& hub_office) {
   if (scope.owner == office) return true;
   if (scope.owner != hub_office) return false;
   return scope.audience.empty() || scope.audience == office;
-}
-
-std::map<std::string, std::string> ScopeConditions(const std::vector<std::string>& tables,
-                                                   const std::string& office,
-                                                   const std::string& hub_office) {
-  std::map<std::string, std::string> out;
-  for (const auto& table : tables) {
-    std::string audience = AudienceColumn(table);
-    std::string hub_rows = "owner = " + Quote(hub_office);
-    if (!audience.empty()) {
-      hub_rows += " AND coalesce(" + QuoteIdent(audience) + " = " + Quote(office) + ", 1)";
-    }
-    out[table] = "owner = " + Quote(office) + " OR (" + hub_rows + ")";
-  }
-  return out;
 }
 
 std::optional<RowScope> ScopeFromValues(const Change& change, const RowScope* before) {

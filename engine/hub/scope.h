@@ -21,11 +21,13 @@
 #include "liaison/change.h"
 #include "liaison/status.h"
 #include "liaison/store.h"
+#include "protocol/scope_rule.h"
 
 namespace liaison::hub_internal {
 
-// The audience column of `table`, or "" when its hub-owned rows reach every office.
-const char* AudienceColumn(const std::string& table);
+// The rule the office applies too (protocol/scope_rule.h).
+using ::liaison::AudienceColumn;
+using ::liaison::ScopeConditions;
 
 struct RowScope {
   std::string owner;
@@ -34,11 +36,6 @@ struct RowScope {
 
 // Whether a row with `scope` reaches `office` (hub_office: the hub's office id).
 bool InScope(const RowScope& scope, const std::string& office, const std::string& hub_office);
-
-// SQL conditions selecting `office`'s scope in each of `tables`, for DigestTables.
-std::map<std::string, std::string> ScopeConditions(const std::vector<std::string>& tables,
-                                                   const std::string& office,
-                                                   const std::string& hub_office);
 
 // The scope an insert or update gives its row, from the change's own values: nullopt
 // when the change does not set the owner.

@@ -1,8 +1,8 @@
-// An office's side of retention (retention.h): cleaning its tombstones and logs by
+// An office's side of retention (liaison/cleaning.h): cleaning its tombstones and logs by
 // the hub's horizon, and refusing exports that would need what it cleaned.
-#include <sqlite3.h>
+#include "liaison/cleaning.h"
 
-#include "liaison/retention.h"
+#include <sqlite3.h>
 
 namespace liaison {
 namespace {
@@ -15,7 +15,7 @@ Status CreateCleanedTable(Db& db) {
 }
 
 // The horizon as a temporary table `temp._sync_horizon (origin, hlc)`, for joins.
-Status LoadHorizon(Db& db, const RetentionHorizon& horizon) {
+Status LoadHorizon(Db& db, const CleaningHorizon& horizon) {
   LIAISON_RETURN_IF_ERROR(
       db.Exec("CREATE TEMP TABLE IF NOT EXISTS _sync_horizon (origin TEXT PRIMARY KEY NOT NULL, "
               "hlc INTEGER NOT NULL) WITHOUT ROWID; DELETE FROM temp._sync_horizon"));
@@ -62,27 +62,12 @@ Result<std::int64_t> CleanOwnLog(Db& db, const std::string& self, std::uint64_t 
 
 }  // namespace
 
-bool RetentionHorizon::Covers(const Clock& clock) const {
+bool CleaningHorizon::Covers(const Clock& clock) const {
   auto it = clocks.find(clock.origin);
   return it != clocks.end() && clock.hlc <= it->second;
 }
 
-std::vector<wire::HorizonClock> RetentionHorizon::ToWire() const {
-  std::vector<wire::HorizonClock> out;
-  out.reserve(clocks.size());
-  for (const auto& [origin, hlc] : clocks) out.push_back(wire::HorizonClock{origin, hlc});
-  return out;
-}
-
-RetentionHorizon RetentionHorizon::FromWire(const wire::Retention& retention) {
-  RetentionHorizon out;
-  out.cleaned_ms = retention.cleaned_ms;
-  out.position = retention.position;
-  for (const auto& entry : retention.horizon) out.clocks[entry.origin] = entry.hlc;
-  return out;
-}
-
-Result<ReplicaCleaning> CleanReplica(Replica& office, const RetentionHorizon& horizon,
+Result<ReplicaCleaning> CleanReplica(Replica& office, const CleaningHorizon& horizon,
                                      std::int64_t hub_watermark) {
   if (office.info().role != Role::kOffice) {
     return Status::FailedPrecondition("the hub's master copy is never cleaned");

@@ -8,6 +8,7 @@
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/write.hpp>
 
+#include "base/coding.h"
 #include "net/tls.h"
 
 namespace liaison::net {
@@ -39,11 +40,6 @@ FrameRead FailedRead(const error_code& ec, bool between_frames) {
   }
   out.error = ec;
   return out;
-}
-
-std::uint32_t BigEndian32(const std::array<unsigned char, wire::kFrameHeaderBytes>& b) {
-  return (std::uint32_t{b[0]} << 24) | (std::uint32_t{b[1]} << 16) | (std::uint32_t{b[2]} << 8) |
-         std::uint32_t{b[3]};
 }
 
 }  // namespace
@@ -78,7 +74,7 @@ asio::awaitable<FrameRead> ReadFrame(TlsStream& stream, std::uint32_t max_frame_
   std::string_view header_bytes(reinterpret_cast<const char*>(header.data()), header.size());
   Result<std::uint32_t> length = wire::DecodeFrameLength(header_bytes, max_frame_bytes);
   if (!length.ok()) {
-    bool too_large = BigEndian32(header) > max_frame_bytes;
+    bool too_large = GetBe(header_bytes.data(), 4) > max_frame_bytes;
     co_return Failed(too_large ? FrameRead::Outcome::kTooLarge : FrameRead::Outcome::kMalformed,
                      length.status().message());
   }

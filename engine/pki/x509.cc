@@ -10,6 +10,8 @@
 #include <cstring>
 #include <ctime>
 
+#include "base/hex.h"
+
 namespace liaison::pki {
 namespace {
 
@@ -184,13 +186,8 @@ Result<std::string> CommonName(X509* cert) {
 std::string SerialHex(X509* cert) {
   const ASN1_INTEGER* serial = X509_get0_serialNumber(cert);
   const unsigned char* bytes = ASN1_STRING_get0_data(serial);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (int i = 0; i < ASN1_STRING_length(serial); ++i) {
-    out += kHex[bytes[i] >> 4];
-    out += kHex[bytes[i] & 15];
-  }
-  return out;
+  return HexEncode(std::string_view(reinterpret_cast<const char*>(bytes),
+                                    static_cast<std::size_t>(ASN1_STRING_length(serial))));
 }
 
 std::string TimeText(const ASN1_TIME* time) {

@@ -1,6 +1,5 @@
 // Bundle files: framing, trailer hash, streaming writer and reader, export and
 // import (see liaison/bundle.h and engine/protocol/BUNDLE.md).
-#include "liaison/audit.h"
 #include "liaison/bundle.h"
 
 #include <fcntl.h>
@@ -10,21 +9,18 @@
 #include <filesystem>
 #include <fstream>
 
-#include "audit/hashing.h"
+#include "base/coding.h"
+#include "base/record_file.h"
+#include "base/sha256.h"
+#include "liaison/batch_message.h"
+#include "liaison/cleaning.h"
 #include "liaison/hlc.h"
 #include "liaison/pki.h"
-#include "liaison/retention.h"
 
 namespace liaison {
 namespace {
 
-constexpr size_t kHashBytes = 32;
-constexpr std::uint32_t kTrailerBytes = 8 + kHashBytes;
-constexpr size_t kReadChunk = 64 * 1024;
-
-void PutLe(std::string& out, std::uint64_t v, int bytes) {
-  for (int i = 0; i < bytes; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
-}
+constexpr std::uint32_t kTrailerBytes = 8 + kSha256Bytes;
 
 // Who signs a bundle: the office's certificate names the office, the hub's is "hub"
 // (liaison/pki.h).
@@ -32,21 +28,14 @@ std::string SignerName(const BundleHeader& header) {
   return header.role == Role::kHub ? "hub" : header.office_id;
 }
 
-std::uint64_t GetLe(const char* p, int bytes) {
-  std::uint64_t v = 0;
-  for (int i = 0; i < bytes; ++i) v |= std::uint64_t{static_cast<unsigned char>(p[i])} << (8 * i);
-  return v;
-}
-
 }  // namespace
 
 // ---- Writer
 
 struct BundleWriter::State {
-  std::ostream* out = nullptr;
-  audit_internal::Sha256Stream hash;
+  explicit State(std::ostream& out) : file(out) {}
+  HashedRecordWriter file;
   std::int64_t records = 0;
-  std::uint64_t bytes = 0;
   bool finished = false;
   // Signing: the exporter's own changes, their seqs and digests.
   const Signer* signer = nullptr;
@@ -54,11 +43,8 @@ struct BundleWriter::State {
   std::int64_t first_seq = 0, last_seq = 0;
   std::string digests;
 
-  Status Write(std::string_view bytes_out) {
-    hash.Update(bytes_out);
-    out->write(bytes_out.data(), static_cast<std::streamsize>(bytes_out.size()));
-    if (!*out) return Status::IoError("write bundle: " + std::string(std::strerror(errno)));
-    bytes += bytes_out.size();
+  Status Written() const {
+    if (!file.ok()) return Status::IoError("write bundle: " + std::string(std::strerror(errno)));
     return Status::Ok();
   }
 
@@ -67,11 +53,8 @@ struct BundleWriter::State {
       return Status::InvalidArgument("record of " + std::to_string(payload.size()) +
                                      " bytes exceeds the bundle record cap");
     }
-    std::string head;
-    head.push_back(static_cast<char>(kind));
-    PutLe(head, payload.size(), 4);
-    LIAISON_RETURN_IF_ERROR(Write(head));
-    return Write(payload);
+    file.Record(static_cast<std::uint8_t>(kind), payload);
+    return Written();
   }
 };
 
@@ -81,14 +64,14 @@ BundleWriter::~BundleWriter() = default;
 
 Result<BundleWriter> BundleWriter::Begin(std::ostream& out, const BundleHeader& header,
                                          const Signer* signer) {
-  auto s = std::make_unique<State>();
-  s->out = &out;
+  auto s = std::make_unique<State>(out);
   s->signer = signer;
   s->origin = header.replica_id;
   LIAISON_ASSIGN_OR_RETURN(std::string payload, EncodeHeaderPayload(header));
   std::string start(kBundleMagic);
   PutLe(start, signer != nullptr ? kBundleFormatVersion : kBundleFormatUnsigned, 4);
-  LIAISON_RETURN_IF_ERROR(s->Write(start));
+  s->file.Raw(start);
+  LIAISON_RETURN_IF_ERROR(s->Written());
   LIAISON_RETURN_IF_ERROR(s->WriteFrame(BundleFrame::kHeader, payload));
   return BundleWriter(std::move(s));
 }
@@ -104,7 +87,7 @@ Status BundleWriter::Append(const Change& change) {
     }
     if (s.first_seq == 0) s.first_seq = change.seq;
     s.last_seq = change.seq;
-    s.digests += audit_internal::Sha256(payload);
+    s.digests += Sha256(payload);
   }
   LIAISON_RETURN_IF_ERROR(s.WriteFrame(BundleFrame::kChange, payload));
   ++s.records;
@@ -121,32 +104,25 @@ Status BundleWriter::Finish() {
     LIAISON_ASSIGN_OR_RETURN(std::string payload, EncodeSignaturePayload(signature));
     LIAISON_RETURN_IF_ERROR(s.WriteFrame(BundleFrame::kSignature, payload));
   }
-  std::string trailer;
-  trailer.push_back(static_cast<char>(BundleFrame::kTrailer));
-  PutLe(trailer, kTrailerBytes, 4);
-  PutLe(trailer, static_cast<std::uint64_t>(s.records), 8);
-  LIAISON_RETURN_IF_ERROR(s.Write(trailer));
-  const std::string md = s.hash.Final();
-  s.out->write(md.data(), static_cast<std::streamsize>(md.size()));
-  s.out->flush();
-  if (!*s.out) return Status::IoError("write bundle: " + std::string(std::strerror(errno)));
-  s.bytes += md.size();
+  std::string count;
+  PutLe(count, static_cast<std::uint64_t>(s.records), 8);
+  s.file.Close(static_cast<std::uint8_t>(BundleFrame::kTrailer), count);
+  LIAISON_RETURN_IF_ERROR(s.Written());
   s.finished = true;
   return Status::Ok();
 }
 
 std::int64_t BundleWriter::records() const { return state_->records; }
-std::uint64_t BundleWriter::bytes() const { return state_->bytes; }
+std::uint64_t BundleWriter::bytes() const { return state_->file.bytes(); }
 
 // ---- Reader
 
 struct BundleReader::State {
-  std::istream* in = nullptr;
-  audit_internal::Sha256Stream hash;
+  explicit State(std::istream& in) : file(in, static_cast<std::uint8_t>(BundleFrame::kTrailer)) {}
+  HashedRecordReader file;
   std::uint64_t version = 0;
   BundleHeader header;
   std::int64_t records = 0;
-  std::uint64_t offset = 0;  // bytes consumed
   std::string buffer;        // the current frame's payload
   bool done = false;
   std::int64_t own_changes = 0;  // of the header's replica
@@ -157,33 +133,16 @@ struct BundleReader::State {
   std::optional<BundleSignature> signature;
 
   std::string Where() const {
-    return "record " + std::to_string(records + 1) + ", byte " + std::to_string(offset);
+    return "record " + std::to_string(records + 1) + ", byte " + std::to_string(file.offset());
   }
   Status Truncated() const { return Status::Corruption("truncated bundle (" + Where() + ")"); }
 
-  // Reads exactly `n` bytes into `out` (appending), growing it only as bytes arrive.
-  Status ReadInto(std::string& out, size_t n, bool hashed = true) {
-    size_t start = out.size();
-    while (out.size() - start < n) {
-      size_t want = std::min(kReadChunk, n - (out.size() - start));
-      size_t had = out.size();
-      out.resize(had + want);
-      in->read(out.data() + had, static_cast<std::streamsize>(want));
-      size_t got = static_cast<size_t>(in->gcount());
-      out.resize(had + got);
-      if (hashed) hash.Update(std::string_view(out).substr(had, got));
-      offset += got;
-      if (got < want) return Truncated();
-    }
-    return Status::Ok();
-  }
-
   // Reads one frame; its payload lands in `buffer`.
   Result<BundleFrame> ReadFrame() {
-    std::string head;
-    LIAISON_RETURN_IF_ERROR(ReadInto(head, 5));
-    auto kind = static_cast<std::uint8_t>(head[0]);
-    std::uint64_t length = GetLe(head.data() + 1, 4);
+    HashedRecordReader::Head head;
+    if (file.NextHead(head) != HashedRecordReader::Read::kDone) return Truncated();
+    const std::uint8_t kind = head.kind;
+    const std::uint64_t length = head.length;
     if (kind < 0x01 || kind > 0x04) {
       return Status::Corruption("corrupt bundle: record " + std::to_string(records + 1) +
                                 ": unknown frame kind " + std::to_string(kind));
@@ -199,29 +158,23 @@ struct BundleReader::State {
     }
     auto frame = static_cast<BundleFrame>(kind);
     buffer.clear();
-    if (frame == BundleFrame::kTrailer) {
-      if (length != kTrailerBytes) {
-        return Status::Corruption("corrupt bundle: trailer length " + std::to_string(length));
-      }
-      LIAISON_RETURN_IF_ERROR(ReadInto(buffer, 8));
-      LIAISON_RETURN_IF_ERROR(ReadInto(buffer, kHashBytes, /*hashed=*/false));
-    } else {
-      LIAISON_RETURN_IF_ERROR(ReadInto(buffer, static_cast<size_t>(length)));
+    if (frame == BundleFrame::kTrailer && length != kTrailerBytes) {
+      return Status::Corruption("corrupt bundle: trailer length " + std::to_string(length));
     }
+    if (!file.Payload(head, buffer)) return Truncated();
     return frame;
   }
 
   Status VerifyTrailer() {
     std::uint64_t count = GetLe(buffer.data(), 8);
-    if (hash.Final() != std::string_view(buffer).substr(8, kHashBytes)) {
+    if (file.Digest() != std::string_view(buffer).substr(8, kSha256Bytes)) {
       return Status::Corruption("corrupt bundle: checksum mismatch");
     }
     if (count != static_cast<std::uint64_t>(records)) {
       return Status::Corruption("corrupt bundle: trailer counts " + std::to_string(count) +
                                 " records, the file holds " + std::to_string(records));
     }
-    char extra = 0;
-    if (in->read(&extra, 1); in->gcount() != 0) {
+    if (!file.AtEnd()) {
       return Status::Corruption("corrupt bundle: bytes after the trailer");
     }
     return Status::Ok();
@@ -237,7 +190,7 @@ struct BundleReader::State {
     if (own_last != 0 && change.seq != own_last + 1) own_consecutive = false;
     if (own_first == 0) own_first = change.seq;
     own_last = change.seq;
-    own_digests += audit_internal::Sha256(buffer);
+    own_digests += Sha256(buffer);
   }
 
   // The signature frame in `buffer`: it must sign exactly the own changes read.
@@ -284,16 +237,15 @@ BundleReader::BundleReader(BundleReader&&) noexcept = default;
 BundleReader::~BundleReader() = default;
 
 Result<BundleReader> BundleReader::Begin(std::istream& in) {
-  auto s = std::make_unique<State>();
-  s->in = &in;
+  auto s = std::make_unique<State>(in);
   std::string start;
-  Status read = s->ReadInto(start, kBundleMagic.size() + 4);
+  const bool read = s->file.Raw(start, kBundleMagic.size() + 4);
   std::string_view got_magic = std::string_view(start).substr(0, kBundleMagic.size());
   if (start.empty()) return Status::Corruption("not a bundle (the file is empty)");
   if (got_magic != kBundleMagic.substr(0, got_magic.size())) {
     return Status::Corruption("not a bundle (no LIAISONB magic)");
   }
-  if (!read.ok()) return Status::Corruption("truncated bundle (in the file header)");
+  if (!read) return Status::Corruption("truncated bundle (in the file header)");
   std::uint64_t version = GetLe(start.data() + kBundleMagic.size(), 4);
   if (version > kBundleFormatVersion) {
     return Status::FailedPrecondition("bundle format version " + std::to_string(version) +
@@ -314,7 +266,7 @@ Result<BundleReader> BundleReader::Begin(std::istream& in) {
 
 const BundleHeader& BundleReader::header() const { return state_->header; }
 std::int64_t BundleReader::records() const { return state_->records; }
-std::uint64_t BundleReader::bytes() const { return state_->offset; }
+std::uint64_t BundleReader::bytes() const { return state_->file.offset(); }
 const std::optional<BundleSignature>& BundleReader::signature() const {
   return state_->signature;
 }

@@ -7,6 +7,8 @@
 #include <array>
 #include <optional>
 
+#include "base/coding.h"
+#include "base/hex.h"
 #include "protocol/wire_codec.h"
 
 namespace liaison::wire {
@@ -49,21 +51,11 @@ std::optional<std::size_t> IndexOf(std::uint8_t type) {
 }
 
 std::string Hex2(std::uint8_t b) {
-  static const char* digits = "0123456789abcdef";
-  return std::string("0x") + digits[b >> 4] + digits[b & 15];
+  const char byte = static_cast<char>(b);
+  return "0x" + HexEncode(std::string_view(&byte, 1));
 }
 
 std::string Context(Type type) { return std::string("wire: ") + TypeName(type); }
-
-void PutBigEndian32(char* out, std::uint32_t v) {
-  for (int i = 0; i < 4; ++i) out[i] = static_cast<char>((v >> (24 - 8 * i)) & 0xFF);
-}
-
-std::uint32_t GetBigEndian32(std::string_view in) {
-  std::uint32_t v = 0;
-  for (int i = 0; i < 4; ++i) v = (v << 8) | static_cast<unsigned char>(in[i]);
-  return v;
-}
 
 }  // namespace
 
@@ -91,7 +83,7 @@ Result<std::string> EncodeFrame(const Message& message, std::uint32_t max_frame_
                                    std::to_string(length) + " bytes, above the " +
                                    std::to_string(cap) + "-byte cap");
   }
-  PutBigEndian32(frame->data(), static_cast<std::uint32_t>(length));
+  EncodeBe(frame->data(), length, 4);
   return frame;
 }
 
@@ -100,7 +92,7 @@ Result<std::uint32_t> DecodeFrameLength(std::string_view header4, std::uint32_t 
     return Status::InvalidArgument("wire: a frame header is 4 bytes, not " +
                                    std::to_string(header4.size()));
   }
-  const std::uint32_t length = GetBigEndian32(header4);
+  const std::uint32_t length = static_cast<std::uint32_t>(GetBe(header4.data(), 4));
   const std::uint32_t cap = std::min(max_frame_bytes, kHardMaxFrameBytes);
   if (length == 0) return Status::Corruption("wire: frame length 0 (a frame holds a type byte)");
   if (length > cap) {

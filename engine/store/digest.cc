@@ -1,56 +1,39 @@
 #include "liaison/digest.h"
 
-#include <openssl/evp.h>
-
 #include <algorithm>
 #include <memory>
 
-#include "liaison/capture.h"
+#include "base/coding.h"
+#include "base/hex.h"
+#include "base/sha256.h"
+#include "liaison/tables.h"
 
 namespace liaison {
 namespace {
 
-class Sha256 {
+// The canonical encoding of liaison/digest.h, hashed as it is written.
+class DigestStream {
  public:
-  Sha256() : ctx_(EVP_MD_CTX_new(), EVP_MD_CTX_free) {
-    EVP_DigestInit_ex(ctx_.get(), EVP_sha256(), nullptr);
-  }
-  void Update(const void* data, size_t size) { EVP_DigestUpdate(ctx_.get(), data, size); }
-  void Tag(char c) { Update(&c, 1); }
-  void U32(std::uint32_t v) {
-    unsigned char b[4] = {static_cast<unsigned char>(v >> 24), static_cast<unsigned char>(v >> 16),
-                          static_cast<unsigned char>(v >> 8), static_cast<unsigned char>(v)};
-    Update(b, 4);
-  }
-  void I64(std::int64_t s) {
-    auto v = static_cast<std::uint64_t>(s);
-    unsigned char b[8];
-    for (int i = 0; i < 8; ++i) b[i] = static_cast<unsigned char>(v >> (56 - 8 * i));
-    Update(b, 8);
-  }
+  void Tag(char c) { sha_.Update(std::string_view(&c, 1)); }
+  void U32(std::uint32_t v) { Put(v, 4); }
+  void I64(std::int64_t v) { Put(static_cast<std::uint64_t>(v), 8); }
   void Bytes(char tag, std::string_view s) {
     Tag(tag);
     U32(static_cast<std::uint32_t>(s.size()));
-    Update(s.data(), s.size());
+    sha_.Update(s);
   }
-  std::string HexFinal() {
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    EVP_DigestFinal_ex(ctx_.get(), md, &len);
-    static const char* kHex = "0123456789abcdef";
-    std::string out;
-    for (unsigned int i = 0; i < len; ++i) {
-      out += kHex[md[i] >> 4];
-      out += kHex[md[i] & 15];
-    }
-    return out;
-  }
+  std::string HexFinal() { return HexEncode(sha_.Final()); }
 
  private:
-  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx_;
+  void Put(std::uint64_t v, int bytes) {
+    char b[8];
+    EncodeBe(b, v, bytes);
+    sha_.Update(std::string_view(b, static_cast<std::size_t>(bytes)));
+  }
+  Sha256Stream sha_;
 };
 
-Status HashTable(Db& db, const TableInfo& table, const std::string& where, Sha256& sha) {
+Status HashTable(Db& db, const TableInfo& table, const std::string& where, DigestStream& sha) {
   sha.Bytes('T', table.name);
   std::string columns;
   for (const auto& c : table.columns) {
@@ -100,7 +83,7 @@ Result<std::string> HashTables(Db& db, const std::map<std::string, std::string>*
       }
     }
   }
-  Sha256 sha;
+  DigestStream sha;
   for (const auto& table : tables) {
     std::string where;
     if (where_by_table) {

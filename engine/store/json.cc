@@ -4,18 +4,13 @@
 #include <cstdio>
 #include <system_error>
 
+#include "base/hex.h"
+
 namespace liaison {
 
 namespace {
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
-
-int HexDigit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 void AppendUtf8(std::string& out, std::uint32_t cp) {
   auto byte = [&out](std::uint32_t b) { out += static_cast<char>(b); };
@@ -321,7 +316,7 @@ Result<std::uint32_t> JsonObjectReader::ReadHex4() {
   if (text_.size() - pos_ < 4) return Fail("bad \\u escape");
   std::uint32_t unit = 0;
   for (int i = 0; i < 4; ++i) {
-    const int digit = HexDigit(text_[pos_ + i]);
+    const int digit = HexDigitValue(text_[pos_ + i]);
     if (digit < 0) return Fail("bad \\u escape");
     unit = unit << 4 | static_cast<std::uint32_t>(digit);
   }

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "liaison/hub.h"
+#include "liaison/office_sync.h"
 #include "liaison/pki.h"
 #include "liaison/wire.h"
 

@@ -17,6 +17,7 @@
 #include <string_view>
 #include <vector>
 
+#include "liaison/batch_message.h"
 #include "liaison/change.h"
 #include "liaison/conflicts.h"
 #include "liaison/merger.h"
@@ -179,12 +180,7 @@ std::string HexBytes(std::string_view bytes);  // lower-case hex
 // ---- Signed batches (AUDIT.md, "Signed batches"): an office signs each batch it
 // pushes; the hub keeps the signature, its certificate and the changes' digests.
 
-// SHA-256 of the change's canonical bytes (BUNDLE.md, "Change payload"), 32 bytes.
-Result<std::string> ChangeDigest(const Change& change);
-// The bytes an office signs for a batch of its changes first_seq..last_seq, given
-// their digests in order (32 bytes each).
-std::string BatchMessage(std::string_view origin, std::int64_t first_seq, std::int64_t last_seq,
-                         std::string_view digests);
+// ChangeDigest and BatchMessage, the bytes an office signs: liaison/batch_message.h.
 
 struct SignedBatch {
   std::string office;       // as the hub bound it: the certificate's office

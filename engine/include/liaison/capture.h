@@ -1,3 +1,4 @@
+// Module: capture
 // Change capture: triggers, written in plain SQL, that record every insert, update
 // and delete on a replicated table into the local change log `_sync_changes`, in the
 // writer's own transaction. Writes from the `sqlite3` shell or any other SQLite
@@ -7,6 +8,9 @@
 // A replicated table is any table whose name does not start with `_sync_` or
 // `sqlite_`; the rules it must follow are in schema/README.md.
 //
+// The replicated tables' layout (TableInfo) and the `_sync_` metadata tables are in
+// liaison/tables.h.
+//
 // Thread-safety: none; functions here use the caller's Db.
 #pragma once
 
@@ -15,31 +19,9 @@
 
 #include "liaison/status.h"
 #include "liaison/store.h"
+#include "liaison/tables.h"
 
 namespace liaison {
-
-struct ColumnInfo {
-  std::string name;
-  std::string type;  // "TEXT" or "INTEGER"
-  bool not_null = false;
-  bool primary_key = false;
-};
-
-struct TableInfo {
-  std::string name;
-  std::vector<ColumnInfo> columns;  // in declaration order; columns[0] is `id`
-  bool strict = false;
-
-  // The columns other than `id`, in declaration order.
-  std::vector<std::string> ValueColumns() const;
-  bool HasColumn(const std::string& column) const;
-};
-
-// Creates the `_sync_` metadata tables when missing (idempotent).
-Status CreateSyncMetadata(Db& db);
-
-// The replicated tables of `db`, sorted by name.
-Result<std::vector<TableInfo>> ReplicatedTables(Db& db);
 
 // Checks the rules of schema/README.md; the error names the table and the rule.
 Status CheckReplicatedTable(const TableInfo& table);

@@ -1,7 +1,8 @@
-// The sync protocol's two ends, without the network: HubSession (the hub's side of
-// one office's connection) and OfficeSession (the office's side of one sync round).
-// Each consumes the peer's messages (wire.h) and produces its own; engine/net carries
-// them over TLS. Keeping them transport-free lets tests drive whole rounds in memory.
+// The hub's side of the sync protocol, without the network: Hub (the master copy) and
+// HubSession (the hub's side of one office's connection). A session consumes the
+// office's messages (wire.h) and produces its own; engine/net carries them over TLS.
+// Keeping it transport-free lets tests drive whole rounds in memory against the
+// office's side, OfficeSession (liaison/office_sync.h).
 //
 // The hub (a replica created with `--hub`) holds the master copy. Its master log is
 // its own change log plus its relay log; HubCursor (wire.h) is a position in it.
@@ -34,6 +35,7 @@
 #include "liaison/bundle.h"
 #include "liaison/replica.h"
 #include "liaison/status.h"
+#include "liaison/sync_summary.h"
 #include "liaison/wire.h"
 
 namespace liaison {
@@ -59,28 +61,6 @@ struct HubOptions {
   // signature (a Hello without kCapSignedPush, an unsigned bundle, another office's
   // change relayed in a bundle). Default: false, every office change is signed.
   bool allow_unsigned = false;
-};
-
-// What one sync round did, for the log line and the office's summary.
-struct SyncSummary {
-  std::string office_id;
-  std::int64_t pushed = 0;       // changes the office sent that were new to the hub
-  std::int64_t pulled = 0;       // changes the hub sent
-  std::int64_t conflicts = 0;    // journal entries written (hub side: by the push)
-  std::int64_t quarantined = 0;  // changes refused for scope or clock, kept at the hub
-  std::int64_t duplicates = 0;   // changes the receiver already had
-  bool verified = false;         // the digests of the scope compared equal
-  std::int64_t hub_sequence = 0; // master log position the comparison was made at
-  // The hub's signed checkpoint this round saw and checked (office side: it extends
-  // the one seen before); -1 when none was exchanged.
-  std::int64_t witnessed = -1;
-  std::vector<wire::Quarantined> quarantine;  // office side: what the hub kept aside, why
-  std::string refusal;           // non-empty when the round ended with a Refusal
-  bool complete = false;         // push, pull and verify all done
-  // The hub recorded this round's acknowledgement (kCapRetention, HUB.md "Retention").
-  bool acknowledged = false;
-  // Office side: tombstones and log entries cleaned by the hub's horizon this round.
-  std::int64_t cleaned = 0;
 };
 
 class HubSession;
@@ -140,68 +120,6 @@ class HubSession {
   explicit HubSession(std::unique_ptr<State> state);
   std::unique_ptr<State> state_;
 };
-
-struct OfficeSyncOptions {
-  std::uint32_t max_batch_changes = 10000;  // lowered to the hub's limit if above it
-  // Push batches sent before the first of them is acknowledged (OfficeSession::Ahead):
-  // the office reads and encodes the next batches while the hub merges one.
-  std::uint32_t push_window = 3;
-  std::uint32_t max_frame_bytes = wire::kDefaultMaxFrameBytes;
-  // The DER certificate of the hub, as the TLS handshake authenticated it. With one,
-  // the office witnesses the hub's audit chain (AUDIT.md, "Witnesses"): it asks for
-  // the hub's signed checkpoint, checks that it extends the last one it kept, and
-  // keeps it in `_sync_witness`; a hub whose chain does not extend it, or that stops
-  // signing checkpoints, ends the round before anything is pushed or pulled.
-  std::string hub_certificate;
-  // The office's key and certificate (its TLS ones). With one, the office signs every
-  // batch it pushes (kCapSignedPush, AUDIT.md "Signed batches").
-  std::shared_ptr<const Signer> signer;
-  // This round pushes the replica's last changes before it is re-seeded
-  // (kCapReseeding): the hub takes it even when the office fell behind its retention
-  // horizon, and retires the replica once the round completes.
-  bool reseeding = false;
-};
-
-// Progress of a round, for a terminal display.
-struct SyncProgress {
-  const char* phase = "";  // "push", "pull", "verify"
-  std::int64_t done = 0;
-  std::int64_t total = 0;  // 0 when unknown
-};
-
-class OfficeSession {
- public:
-  // REQUIRES: `replica` is an office replica and outlives the session.
-  static Result<OfficeSession> Begin(Replica& replica, const OfficeSyncOptions& options = {});
-  OfficeSession(OfficeSession&&) noexcept;
-  OfficeSession& operator=(OfficeSession&&) = delete;
-  ~OfficeSession();
-
-  wire::Message Start();  // the Hello
-  // The next message to send after the hub's `message`; nullopt when there is none:
-  // the round is over (finished(), the Bye was returned before), or the acknowledged
-  // batch was not the last one sent. A Refusal from the hub, or a reply that breaks
-  // the protocol, is an error; what was committed before stays committed.
-  Result<std::optional<wire::Message>> Handle(const wire::Message& message);
-  // A further push batch that may be sent now, before the hub has answered what was
-  // sent: while pushing, until `push_window` batches are unacknowledged. Call it after
-  // each send until it returns nullopt; never calling it gives a round in lockstep.
-  std::optional<wire::Message> Ahead();
-  bool finished() const;
-  const SyncSummary& summary() const;
-  SyncProgress progress() const;
-
- private:
-  struct State;
-  explicit OfficeSession(std::unique_ptr<State> state);
-  std::unique_ptr<State> state_;
-};
-
-// Repairs an office replica whose scope differs from the master copy: moves the file
-// at `path` aside (returned: PATH.before-reseed-TIMESTAMP) and creates in its place an
-// empty replica of the same office with a new replica id, for a sync to fill from the
-// master copy. Push the old replica's changes first: the new one does not have them.
-Result<std::string> ReseedReplica(const std::string& path);
 
 // One row of `liaison hub status`.
 struct OfficeStatus {

@@ -19,6 +19,7 @@
 #include <string>
 
 #include "liaison/hub.h"
+#include "liaison/office_sync.h"
 #include "liaison/status.h"
 
 namespace liaison {

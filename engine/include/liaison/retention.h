@@ -14,11 +14,9 @@
 // row. An office that fell behind the horizon is refused (`reseed`) until it re-seeds.
 //
 // An office receives the horizon at the end of each round (kCapRetention) and, once it
-// has pulled up to where the hub stood when it cleaned, CleanReplica removes its
-// tombstones, its own change log and its relay log as far as the horizon covers them,
-// keeping the newest own entry (the capture clock reads it) and updates still waiting
-// for their insert. It records per origin the highest seq it removed, so that an
-// export whose `--since` does not cover it is refused instead of leaving changes out.
+// has pulled up to where the hub stood when it cleaned, cleans its own logs by it
+// (CleanReplica, liaison/cleaning.h). The horizon as the hub sends it is
+// RetentionHorizon (liaison/retention_horizon.h).
 //
 // Thread-safety: none; functions use the caller's Replica or Db.
 #pragma once
@@ -29,25 +27,13 @@
 #include <string>
 #include <vector>
 
-#include "liaison/change.h"
-#include "liaison/merger.h"
+#include "liaison/cleaning.h"
 #include "liaison/replica.h"
+#include "liaison/retention_horizon.h"
 #include "liaison/status.h"
 #include "liaison/wire.h"
 
 namespace liaison {
-
-// A cleaning horizon: origin replica -> highest clock (hlc) covered.
-struct RetentionHorizon {
-  std::int64_t cleaned_ms = 0;  // when the hub computed it, Unix ms; 0: never
-  wire::HubCursor position;     // the master log's head then
-  std::map<std::string, std::uint64_t> clocks;
-
-  // True when the write at `clock` is at or below its origin's horizon.
-  bool Covers(const Clock& clock) const;
-  std::vector<wire::HorizonClock> ToWire() const;
-  static RetentionHorizon FromWire(const wire::Retention& retention);
-};
 
 struct CompactOptions {
   // An office whose last acknowledgement is older than this many days has lapsed: it
@@ -81,28 +67,5 @@ Result<HubCleaning> CompactHub(Replica& hub, const CompactOptions& options = {})
 
 // The hub's last cleaning, if any.
 Result<std::optional<HubCleaning>> LastHubCleaning(Db& hub);
-
-// What an office cleaned (CleanReplica).
-struct ReplicaCleaning {
-  std::int64_t tombstones = 0;
-  std::int64_t own_changes = 0;
-  std::int64_t received_changes = 0;
-  std::int64_t total() const { return tombstones + own_changes + received_changes; }
-};
-
-// Cleans an office replica by `horizon`, in one transaction: tombstones whose delete
-// it covers; own changes it covers that the hub holds (seq <= `hub_watermark`), but
-// never the newest; relayed changes it covers that are not parked. Records per origin
-// the highest seq removed (`_sync_cleaned`). REQUIRES: an office replica that has
-// pulled up to horizon.position.
-Result<ReplicaCleaning> CleanReplica(Replica& office, const RetentionHorizon& horizon,
-                                     std::int64_t hub_watermark);
-
-// Per origin, the highest seq this replica removed from its logs (empty: nothing).
-Result<VersionVector> CleanedVector(Db& db);
-
-// FailedPrecondition, naming the origin and telling the receiver to re-seed, when a
-// receiver that has seen `since` would need changes this replica removed.
-Status CheckSinceCoversCleaned(Db& db, const VersionVector& since);
 
 }  // namespace liaison

@@ -1,15 +1,21 @@
-// Byte helpers the audit files share: SHA-256 in one call or as a stream, and
-// little-endian integers. Internal to engine/audit.
+// SHA-256 from OpenSSL: in one call, or as a stream of pieces. Used by the audit
+// chain, signed batches, bundle and exported-log trailers (record_file.h) and the
+// replica digest (liaison/digest.h).
+//
+// Thread-safety: Sha256 is safe to call from any thread (each thread reuses one
+// context of its own); a Sha256Stream belongs to one thread at a time.
 #pragma once
 
 #include <openssl/evp.h>
 
-#include <cstdint>
+#include <cstddef>
 #include <memory>
 #include <string>
 #include <string_view>
 
-namespace liaison::audit_internal {
+namespace liaison {
+
+inline constexpr std::size_t kSha256Bytes = 32;
 
 // OpenSSL's SHA-256, fetched once: EVP_sha256() makes OpenSSL 3 look the algorithm up
 // again (under a lock) on every EVP_DigestInit_ex, which costs more than hashing one
@@ -26,8 +32,8 @@ inline const EVP_MD* Sha256Md() {
 
 // SHA-256 of a || b, 32 raw bytes. Each thread reuses one context.
 inline std::string Sha256(std::string_view a, std::string_view b = {}) {
-  thread_local const std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(
-      EVP_MD_CTX_new(), EVP_MD_CTX_free);
+  thread_local const std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(),
+                                                                                 EVP_MD_CTX_free);
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   EVP_DigestInit_ex2(ctx.get(), Sha256Md(), nullptr);
@@ -37,13 +43,14 @@ inline std::string Sha256(std::string_view a, std::string_view b = {}) {
   return std::string(reinterpret_cast<const char*>(md), len);
 }
 
-// SHA-256 over bytes given piece by piece.
+// SHA-256 over bytes given piece by piece. Final() ends the stream.
 class Sha256Stream {
  public:
   Sha256Stream() : ctx_(EVP_MD_CTX_new(), EVP_MD_CTX_free) {
     EVP_DigestInit_ex2(ctx_.get(), Sha256Md(), nullptr);
   }
   void Update(std::string_view bytes) { EVP_DigestUpdate(ctx_.get(), bytes.data(), bytes.size()); }
+  // The 32 raw bytes of the digest of everything given.
   std::string Final() {
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int len = 0;
@@ -55,8 +62,4 @@ class Sha256Stream {
   std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx_;
 };
 
-inline void PutLe64(std::string& out, std::uint64_t v) {
-  for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
-}
-
-}  // namespace liaison::audit_internal
+}  // namespace liaison

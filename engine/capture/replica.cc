@@ -93,9 +93,9 @@ Result<Replica> Replica::Open(const std::string& path, const OpenOptions& option
       LIAISON_RETURN_IF_ERROR(Migrate(db, MigrationsFor(options)));
       LIAISON_ASSIGN_OR_RETURN(info, ReadInfo(db));
     } else if (info.schema_version > static_cast<int>(DomainMigrations().size())) {
-      return Status::FailedPrecondition(
-          "replica schema " + std::to_string(info.schema_version) + " is newer than this program's " +
-          std::to_string(DomainMigrations().size()));
+      return Status::FailedPrecondition("replica schema " + std::to_string(info.schema_version) +
+                                        " is newer than this program's " +
+                                        std::to_string(DomainMigrations().size()));
     }
     return Replica(std::move(db), std::move(info));
   }();
