@@ -1,15 +1,17 @@
 // liaison hub serve --db F --listen HOST:PORT (--pki DIR | --cert C --key K --ca CA --crl CRL)
-//                   [--max-connections N] [--handshake-timeout-ms N] [--idle-timeout-ms N]
-//                   [--max-frame-bytes N] [--max-batch N] [--cache-mib N]
-//                   [--max-clock-ahead-ms N]
+//                   [--max-connections N] [--max-handshakes N] [--max-handshakes-per-peer N]
+//                   [--handshake-timeout-ms N] [--idle-timeout-ms N] [--max-frame-bytes N]
+//                   [--frame-memory-mib N] [--refusal-log-interval-ms N] [--max-batch N]
+//                   [--cache-mib N] [--max-clock-ahead-ms N]
 // liaison hub status --db F [--json]
 // liaison hub compact --db F [--retain-days N] [--json]
 // liaison hub quarantine --db F [--json]
 //
 // The hub daemon (engine/include/liaison/net.h) and what it keeps about the offices
 // (engine/include/liaison/hub.h). `serve` prints "listening on HOST:PORT" on stdout
-// once bound (port 0 picks a free one), then one log line per sync session and per
-// refused connection on stderr; SIGTERM or SIGINT stops it: no new connections, open
+// once bound (port 0 picks a free one), then on stderr one log line per sync session,
+// a few refused connections and a summary of the others per interval (client-chosen
+// text escaped: engine/net/NET.md, "Log"); SIGTERM or SIGINT stops it: no new connections, open
 // sessions finish (at most the idle timeout), exit 0. `compact` computes the retention
 // horizon from what every office has acknowledged and slims the tombstones it covers
 // (HUB.md, "Retention"); the master log and the audit chain are never touched.
@@ -30,8 +32,10 @@ namespace {
 struct ServeInputs {
   HubServerOptions server;
   std::string pki_dir;
-  std::int64_t handshake_timeout_ms = 10'000;
-  std::int64_t idle_timeout_ms = 60'000;
+  std::int64_t handshake_timeout_ms = server.handshake_timeout.count();
+  std::int64_t idle_timeout_ms = server.idle_timeout.count();
+  std::int64_t refusal_log_interval_ms = server.refusal_log_interval.count();
+  std::uint64_t frame_memory_mib = server.frame_memory_bytes >> 20;
 };
 
 // The TLS files from --pki DIR, or each from its own option.
@@ -65,8 +69,19 @@ void RegisterServe(CLI::App& hub) {
     cmd->add_option(name, *path, what)->excludes(pki);
   }
   cmd->add_option("--max-connections", s.max_connections,
-                  "Sessions at once; more get a \"busy\" refusal and retry later")
+                  "Sessions of authenticated offices at once; more get a \"busy\" refusal "
+                  "and retry later")
       ->default_val(s.max_connections)
+      ->check(CLI::Range(1, 100'000));
+  cmd->add_option("--max-handshakes", s.max_handshakes,
+                  "Connections still in the TLS handshake, in all (apart from the sessions); "
+                  "a newcomer takes the slot of the peer holding the most, or is closed")
+      ->default_val(s.max_handshakes)
+      ->check(CLI::Range(1, 100'000));
+  cmd->add_option("--max-handshakes-per-peer", s.max_handshakes_per_peer,
+                  "Connections in the TLS handshake from one IPv4 address or IPv6 /64; more "
+                  "are closed at once")
+      ->default_val(s.max_handshakes_per_peer)
       ->check(CLI::Range(1, 100'000));
   cmd->add_option("--handshake-timeout-ms", in->handshake_timeout_ms,
                   "Time a new connection has to complete the TLS handshake")
@@ -80,6 +95,17 @@ void RegisterServe(CLI::App& hub) {
   cmd->add_option("--max-frame-bytes", s.hub.max_frame_bytes, "Largest frame accepted")
       ->default_val(s.hub.max_frame_bytes)
       ->check(CLI::Range(std::uint32_t{1024}, wire::kHardMaxFrameBytes));
+  cmd->add_option("--frame-memory-mib", in->frame_memory_mib,
+                  "Memory for frames being received, across all connections, in MiB; a frame "
+                  "that finds none waits (within the idle timeout), then gets \"busy\". At "
+                  "least --max-frame-bytes")
+      ->default_val(in->frame_memory_mib)
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1} << 20));
+  cmd->add_option("--refusal-log-interval-ms", in->refusal_log_interval_ms,
+                  "Refused connections are summed up in one log line per interval (count, "
+                  "reasons, top peers); the first 8 of each also get a line of their own")
+      ->default_val(in->refusal_log_interval_ms)
+      ->check(CLI::Range(100, 86'400'000));
   cmd->add_option("--max-batch", s.hub.max_batch_changes, "Most changes in one batch")
       ->default_val(s.hub.max_batch_changes)
       ->check(CLI::Range(1, 1'000'000));
@@ -102,6 +128,8 @@ void RegisterServe(CLI::App& hub) {
     options.tls = ServeTlsFiles(*in);
     options.handshake_timeout = std::chrono::milliseconds(in->handshake_timeout_ms);
     options.idle_timeout = std::chrono::milliseconds(in->idle_timeout_ms);
+    options.refusal_log_interval = std::chrono::milliseconds(in->refusal_log_interval_ms);
+    options.frame_memory_bytes = in->frame_memory_mib << 20;
     options.log = &std::cerr;
     if (options.hub.allow_unsigned) {
       std::cerr << "warning: --allow-unsigned: offices' changes are admitted without their "
@@ -160,8 +188,8 @@ void PrintStatusText(const std::vector<OfficeStatus>& offices,
     for (const OfficeStatus& o : offices) {
       rows.push_back({o.office_id, o.last_sync_at, o.last_result, o.last_equal_at,
                       std::to_string(o.last_equal_sequence), o.last_mismatch ? "yes" : "no",
-                      std::to_string(o.quarantined), std::to_string(o.skew_ms),
-                      o.acknowledged_at, o.retention});
+                      std::to_string(o.quarantined), std::to_string(o.skew_ms), o.acknowledged_at,
+                      o.retention});
     }
     PrintTable({"office", "last sync", "result", "last equal", "at sequence", "mismatch",
                 "quarantined", "skew ms", "acknowledged", "retention"},

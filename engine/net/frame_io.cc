@@ -3,10 +3,12 @@
 
 #include <openssl/err.h>
 
+#include <algorithm>
 #include <array>
 #include <boost/asio/read.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/write.hpp>
+#include <vector>
 
 #include "base/coding.h"
 #include "net/tls.h"
@@ -42,6 +44,11 @@ FrameRead FailedRead(const error_code& ec, bool between_frames) {
   return out;
 }
 
+FrameRead WithLength(FrameRead read, std::uint32_t body_bytes) {
+  read.body_bytes = body_bytes;
+  return read;
+}
+
 }  // namespace
 
 std::string ErrorText(const error_code& ec) {
@@ -64,8 +71,56 @@ asio::awaitable<error_code> Handshake(TlsStream& stream,
   co_return std::get<0>(co_await WithDeadline(stream.async_handshake(type, kAsTuple), limit));
 }
 
+asio::awaitable<bool> FrameBudget::Take(std::uint64_t bytes,
+                                        std::chrono::steady_clock::time_point deadline) {
+  if (bytes > limit_) co_return false;
+  while (in_use_ + bytes > limit_) {
+    if (std::chrono::steady_clock::now() >= deadline) co_return false;
+    asio::steady_timer timer(co_await asio::this_coro::executor, deadline);
+    auto at = waiters_.insert(waiters_.end(), &timer);
+    (void)co_await timer.async_wait(kAsTuple);  // Give cancels it
+    waiters_.erase(at);
+  }
+  in_use_ += bytes;
+  co_return true;
+}
+
+void FrameBudget::Give(std::uint64_t bytes) {
+  in_use_ -= std::min(bytes, in_use_);
+  for (asio::steady_timer* waiter : waiters_) waiter->cancel();
+}
+
+namespace {
+
+// The bytes a frame holds of the budget, given back when the frame is done.
+class BudgetCharge {
+ public:
+  explicit BudgetCharge(FrameBudget* budget) : budget_(budget) {}
+  ~BudgetCharge() {
+    if (budget_ != nullptr && taken_ > 0) budget_->Give(taken_);
+  }
+  BudgetCharge(const BudgetCharge&) = delete;
+  BudgetCharge& operator=(const BudgetCharge&) = delete;
+
+  // Makes the charge cover a buffer of `capacity` bytes (the first chunk is free).
+  asio::awaitable<bool> Cover(std::size_t capacity,
+                              std::chrono::steady_clock::time_point deadline) {
+    const std::uint64_t due = capacity > kFrameChunkBytes ? capacity - kFrameChunkBytes : 0;
+    if (budget_ == nullptr || due <= taken_) co_return true;
+    if (!co_await budget_->Take(due - taken_, deadline)) co_return false;
+    taken_ = due;
+    co_return true;
+  }
+
+ private:
+  FrameBudget* budget_;
+  std::uint64_t taken_ = 0;
+};
+
+}  // namespace
+
 asio::awaitable<FrameRead> ReadFrame(TlsStream& stream, std::uint32_t max_frame_bytes,
-                                     Duration limit) {
+                                     Duration limit, FrameBudget* budget) {
   std::array<unsigned char, wire::kFrameHeaderBytes> header{};
   error_code ec = std::get<0>(
       co_await WithDeadline(asio::async_read(stream, asio::buffer(header), kAsTuple), limit));
@@ -78,17 +133,41 @@ asio::awaitable<FrameRead> ReadFrame(TlsStream& stream, std::uint32_t max_frame_
     co_return Failed(too_large ? FrameRead::Outcome::kTooLarge : FrameRead::Outcome::kMalformed,
                      length.status().message());
   }
-  std::string body(*length, '\0');  // at most the cap, checked above
-  ec = std::get<0>(
-      co_await WithDeadline(asio::async_read(stream, asio::buffer(body), kAsTuple), limit));
-  if (ec) co_return FailedRead(ec, /*between_frames=*/false);
+  // The body, a chunk at a time into a buffer that doubles as the bytes arrive: the
+  // announced length (at most the cap, checked above) reserves nothing by itself.
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  std::vector<char> body;
+  BudgetCharge charge(budget);
+  while (body.size() < *length) {
+    const std::size_t chunk = std::min<std::size_t>(kFrameChunkBytes, *length - body.size());
+    const std::size_t at = body.size();
+    if (at + chunk > body.capacity()) {
+      const std::size_t grown = std::min<std::size_t>(*length, std::max(at + chunk, 2 * at));
+      if (!co_await charge.Cover(grown, deadline)) {
+        co_return WithLength(
+            Failed(FrameRead::Outcome::kOverBudget, "the hub's memory for frames (" +
+                                                        std::to_string(budget->limit() >> 20) +
+                                                        " MiB) stayed in use by other connections"),
+            *length);
+      }
+      body.reserve(grown);
+    }
+    body.resize(at + chunk);
+    ec = std::get<0>(co_await WithDeadline(
+        asio::async_read(stream, asio::buffer(body.data() + at, chunk), kAsTuple),
+        std::max<Duration>(deadline - std::chrono::steady_clock::now(), Duration::zero())));
+    if (ec) co_return WithLength(FailedRead(ec, /*between_frames=*/false), *length);
+  }
 
-  Result<wire::Message> message = wire::DecodeFrameBody(body);
-  if (!message.ok()) co_return Failed(FrameRead::Outcome::kMalformed, message.status().message());
+  Result<wire::Message> message = wire::DecodeFrameBody(std::string_view(body.data(), body.size()));
+  if (!message.ok()) {
+    co_return WithLength(Failed(FrameRead::Outcome::kMalformed, message.status().message()),
+                         *length);
+  }
   FrameRead out;
   out.outcome = FrameRead::Outcome::kMessage;
   out.message = std::move(message).value();
-  co_return out;
+  co_return WithLength(std::move(out), *length);
 }
 
 asio::awaitable<error_code> WriteFrame(TlsStream& stream, const std::string& frame,

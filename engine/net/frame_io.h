@@ -8,6 +8,10 @@
 //
 // Reading a frame never allocates more than its announced length, and that length is
 // checked against the reader's cap (wire::DecodeFrameLength) before anything else.
+// Nor does the announced length reserve anything: the body is read in chunks of
+// kFrameChunkBytes into a buffer that doubles as the bytes arrive, up to the
+// announced length, so memory follows the bytes received. On the hub, growth past
+// the first chunk is charged to a FrameBudget shared by every connection.
 //
 // Thread-safety: a stream and its operations belong to one strand (the daemon and
 // the client each run one thread).
@@ -22,6 +26,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <chrono>
 #include <cstdint>
+#include <list>
 #include <string>
 #include <tuple>
 #include <variant>
@@ -60,25 +65,58 @@ bool IsCertificateRefusal(const error_code& ec);
 asio::awaitable<error_code> Handshake(TlsStream& stream,
                                       asio::ssl::stream_base::handshake_type type, Duration limit);
 
+// A frame body is read this much at a time; a frame's first chunk is not charged to
+// the FrameBudget (the connection limits bound those).
+inline constexpr std::size_t kFrameChunkBytes = 64 * 1024;
+
+// The bytes of frame bodies being received across the hub's connections
+// (HubServerOptions::frame_memory_bytes). A reader takes bytes before its buffer
+// grows and gives them back when the frame is done; one that would pass the limit
+// waits until others give some back, or until its deadline.
+class FrameBudget {
+ public:
+  explicit FrameBudget(std::uint64_t limit) : limit_(limit) {}
+  FrameBudget(const FrameBudget&) = delete;
+  FrameBudget& operator=(const FrameBudget&) = delete;
+
+  // Takes `bytes`, waiting while that would pass the limit, at most until
+  // `deadline`. False (nothing taken) when the deadline passed first or `bytes` is
+  // above the limit.
+  asio::awaitable<bool> Take(std::uint64_t bytes, std::chrono::steady_clock::time_point deadline);
+  // Gives back bytes taken earlier and wakes the readers waiting.
+  void Give(std::uint64_t bytes);
+
+  std::uint64_t in_use() const { return in_use_; }
+  std::uint64_t limit() const { return limit_; }
+
+ private:
+  const std::uint64_t limit_;
+  std::uint64_t in_use_ = 0;
+  std::list<asio::steady_timer*> waiters_;
+};
+
 struct FrameRead {
   enum class Outcome {
-    kMessage,    // `message` holds the decoded frame
-    kClosed,     // the peer closed the connection between frames
-    kTimedOut,   // nothing (or not enough) arrived within the limit
-    kTooLarge,   // the announced length is 0 or above the cap; the body is unread
-    kMalformed,  // the body broke WIRE.md
-    kBroken,     // the connection failed or closed mid-frame
+    kMessage,     // `message` holds the decoded frame
+    kClosed,      // the peer closed the connection between frames
+    kTimedOut,    // nothing (or not enough) arrived within the limit
+    kTooLarge,    // the announced length is 0 or above the cap; the body is unread
+    kMalformed,   // the body broke WIRE.md
+    kBroken,      // the connection failed or closed mid-frame
+    kOverBudget,  // the FrameBudget had no room for the body within the limit
   };
   Outcome outcome = Outcome::kBroken;
   wire::Message message;
-  std::string detail;  // why, when not kMessage
-  error_code error;    // the transport's error, for kTimedOut, kClosed and kBroken
+  std::string detail;            // why, when not kMessage
+  error_code error;              // the transport's error, for kTimedOut, kClosed and kBroken
+  std::uint32_t body_bytes = 0;  // the length the header announced, once read
 };
 
-// Reads one frame of at most `max_frame_bytes` (after the header), each of the two
-// reads bounded by `limit`.
+// Reads one frame of at most `max_frame_bytes` (after the header): the header within
+// `limit`, then the body within `limit` more, its growth past the first chunk
+// charged to `budget` when not null.
 asio::awaitable<FrameRead> ReadFrame(TlsStream& stream, std::uint32_t max_frame_bytes,
-                                     Duration limit);
+                                     Duration limit, FrameBudget* budget = nullptr);
 
 // Writes one encoded frame (wire::EncodeFrame) within `limit`.
 asio::awaitable<error_code> WriteFrame(TlsStream& stream, const std::string& frame, Duration limit);

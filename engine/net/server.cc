@@ -1,35 +1,37 @@
 // ServeHub (liaison/net.h): the hub daemon's event loop.
 //
 // One io_context on the calling thread runs everything: the accept loop, one
-// coroutine per connection, the signal watch and the stop-flag poll. The Hub (the
-// master copy) is opened once and every session uses it from this one thread, so
-// writes to the master copy never interleave inside a message: one writer.
+// coroutine per connection, the signal watch, the stop-flag poll and the refusal
+// summaries. The Hub (the master copy) is opened once and every session uses it
+// from this one thread, so writes to the master copy never interleave inside a
+// message: one writer.
 //
-// A connection: TLS handshake within handshake_timeout (the certificate is checked
-// against the CA and the revocation list before any application byte is read), the
-// office id from the certificate's CN, then frames in lockstep: read one (cap:
-// HubOptions::max_frame_bytes, within idle_timeout), HubSession::Handle, write the
-// reply. An oversized or malformed frame gets a Refusal (kTooLarge, kMalformed) and
-// the connection is closed; so does a session that ends with a Refusal.
+// A connection: admitted to the handshake budget (admission.h) or closed at once;
+// TLS handshake within handshake_timeout (the certificate is checked against the CA
+// and the revocation list before any application byte is read); the office id from
+// the certificate's CN; then, within max_connections sessions, frames in lockstep:
+// read one (cap: HubOptions::max_frame_bytes, within idle_timeout, its memory from
+// the frame budget), HubSession::Handle, write the reply. An oversized or malformed
+// frame gets a Refusal (kTooLarge, kMalformed) and the connection is closed; so does
+// a session that ends with a Refusal, and a frame the budget has no room for
+// (kBusy).
 //
-// Connection limit: above max_connections, a connection still completes the TLS
-// handshake (only offices of the CA get an answer), then its first frame is
+// Connection limit: above max_connections sessions, an office's first frame is
 // answered with Refusal kBusy and it is closed; the client retries later. At most
-// kMaxBusyRefusals such answers are in flight; beyond that, a connection is closed
-// right after accept.
-//
-// Revocation: the TLS context is rebuilt when the revocation list's file changes,
-// so `liaison pki revoke` takes effect at the next connection without a restart.
+// kMaxBusyRefusals such answers are in flight; beyond that, the connection is closed
+// after its handshake.
 //
 // Stop (SIGTERM, SIGINT or options.stop): the listening socket is closed, open
 // sessions may finish for up to idle_timeout, then their sockets are closed and
 // ServeHub returns Ok.
+#include <malloc.h>
+
+#include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <csignal>
 #include <exception>
-#include <filesystem>
 #include <memory>
 #include <set>
 #include <sstream>
@@ -37,7 +39,10 @@
 #include "liaison/net.h"
 #include "liaison/pki.h"
 #include "net/address.h"
+#include "net/admission.h"
 #include "net/frame_io.h"
+#include "net/hub_tls.h"
+#include "net/log_text.h"
 #include "net/tls.h"
 
 namespace liaison {
@@ -45,26 +50,15 @@ namespace net {
 namespace {
 
 using std::chrono::milliseconds;
-using TlsContextPtr = std::shared_ptr<asio::ssl::context>;
+using Clock = std::chrono::steady_clock;
 
 constexpr milliseconds kStopPoll{50};
 constexpr milliseconds kAcceptBackoff{100};  // after an accept error (out of descriptors)
 constexpr std::uint32_t kMaxBusyRefusals = 8;
-
-// `s` inside double quotes, its own quotes turned into single ones: one log field.
-std::string Quoted(std::string s) {
-  for (char& c : s) {
-    if (c == '"') c = '\'';
-    if (c == '\n') c = ' ';
-  }
-  return "\"" + s + "\"";
-}
-
-std::string PeerText(const Tcp::socket& socket) {
-  error_code ec;
-  Tcp::endpoint peer = socket.remote_endpoint(ec);
-  return ec ? "unknown" : FormatHostPort(peer.address().to_string(), peer.port());
-}
+constexpr std::uint32_t kDetailedRefusals = 8;  // refusals with a line of their own per interval
+// A session that received a frame this large gives the allocator's free memory back
+// to the system when it ends (glibc keeps freed heap memory otherwise).
+constexpr std::uint32_t kTrimAfterFrameBytes = 1 << 20;
 
 // Why a session's frame loop ended before the round did.
 std::string EndedEarly(const FrameRead& in) {
@@ -78,63 +72,35 @@ std::string EndedEarly(const FrameRead& in) {
   }
 }
 
-std::string SessionLine(const SyncSummary& s, const std::string& refused,
-                        std::chrono::steady_clock::duration took) {
+std::string SessionLine(const SyncSummary& s, const std::string& refused, Clock::duration took) {
   std::ostringstream line;
-  line << "sync office=" << s.office_id << " pushed=" << s.pushed << " pulled=" << s.pulled
-       << " conflicts=" << s.conflicts << " quarantined=" << s.quarantined
-       << " refused=" << Quoted(refused)
+  line << "sync office=" << LogEscaped(s.office_id) << " pushed=" << s.pushed
+       << " pulled=" << s.pulled << " conflicts=" << s.conflicts << " quarantined=" << s.quarantined
+       << " refused=" << LogQuoted(refused)
        << " duration_ms=" << std::chrono::duration_cast<milliseconds>(took).count()
        << " verified=" << (s.verified ? "yes" : "no")
        << " complete=" << (s.complete ? "yes" : "no");
   return line.str();
 }
 
-// The TLS context in force, rebuilt when the revocation list's file changes.
-class HubTls {
+// Takes back one unit of a counter when it goes out of scope.
+class Counted {
  public:
-  static Result<HubTls> Load(const TlsFiles& files) {
-    HubTls tls(files);
-    LIAISON_ASSIGN_OR_RETURN(tls.context_, tls.Build());
-    tls.stamp_ = tls.CrlStamp();
-    return tls;
-  }
-
-  // The context for a new connection; `log` hears about a reload.
-  TlsContextPtr Current(const std::function<void(const std::string&)>& log) {
-    auto stamp = CrlStamp();
-    if (stamp == stamp_) return context_;
-    stamp_ = stamp;
-    Result<TlsContextPtr> fresh = Build();
-    if (!fresh.ok()) {
-      log("revocation list changed but cannot be loaded; keeping the previous one: " +
-          fresh.status().message());
-      return context_;
-    }
-    context_ = std::move(fresh).value();
-    log("revocation list reloaded from " + files_.crl);
-    return context_;
-  }
+  explicit Counted(std::uint32_t& counter) : counter_(counter) { ++counter_; }
+  ~Counted() { --counter_; }
+  Counted(const Counted&) = delete;
+  Counted& operator=(const Counted&) = delete;
 
  private:
-  using Stamp = std::pair<std::filesystem::file_time_type, std::uintmax_t>;
-  explicit HubTls(TlsFiles files) : files_(std::move(files)) {}
+  std::uint32_t& counter_;
+};
 
-  Result<TlsContextPtr> Build() const {
-    LIAISON_ASSIGN_OR_RETURN(SslCtxPtr ctx, NewHubTlsContext(files_));
-    return std::make_shared<asio::ssl::context>(ctx.release());
-  }
-
-  Stamp CrlStamp() const {
-    std::error_code ec;
-    auto time = std::filesystem::last_write_time(files_.crl, ec);
-    auto size = std::filesystem::file_size(files_.crl, ec);
-    return {time, ec ? 0 : size};
-  }
-
-  TlsFiles files_;
-  TlsContextPtr context_;
-  Stamp stamp_;
+// A connection's place in the handshake budget; `socket` is closed when another
+// connection evicts it.
+struct HandshakeSlot {
+  std::uint64_t ticket = 0;
+  bool evicted = false;
+  Tcp::socket* socket = nullptr;
 };
 
 class HubServer {
@@ -147,24 +113,28 @@ class HubServer {
         acceptor_(io),
         signals_(io, SIGTERM, SIGINT),
         stop_poll_(io),
-        drain_(io) {}
+        drain_(io),
+        summary_timer_(io),
+        handshakes_(options.max_handshakes, options.max_handshakes_per_peer),
+        frames_(options.frame_memory_bytes),
+        refusals_([this](const std::string& line) { Log(line); }, kDetailedRefusals) {}
 
   Status Listen(const HostPort& where);
   void Start();
   // Ok, or what made the server stop on its own.
   const Status& failure() const { return failure_; }
+  // Writes the summary of refusals not summed up yet.
+  void FlushRefusals();
 
  private:
   // Keeps a connection's stream in open_ for its lifetime, and ends the drain when
   // the last one goes during a stop.
   class OpenConnection {
    public:
-    OpenConnection(HubServer& server, TlsStream& stream, std::uint32_t& counter)
-        : server_(server), stream_(stream), counter_(counter) {
+    OpenConnection(HubServer& server, TlsStream& stream) : server_(server), stream_(stream) {
       server_.open_.insert(&stream_);
     }
     ~OpenConnection() {
-      --counter_;
       server_.open_.erase(&stream_);
       if (server_.stopping_ && server_.open_.empty()) server_.drain_.cancel();
     }
@@ -174,15 +144,17 @@ class HubServer {
    private:
     HubServer& server_;
     TlsStream& stream_;
-    std::uint32_t& counter_;
   };
 
   asio::awaitable<void> AcceptLoop();
   asio::awaitable<void> WatchSignals();
   asio::awaitable<void> PollStopFlag();
+  asio::awaitable<void> SummarizeRefusals();
   asio::awaitable<void> Drain();
   void Spawn(Tcp::socket socket);
-  asio::awaitable<void> Serve(Tcp::socket socket, TlsContextPtr tls, bool busy);
+  asio::awaitable<void> Serve(Tcp::socket socket, TlsContextPtr tls,
+                              std::shared_ptr<HandshakeSlot> slot, std::string peer,
+                              std::string peer_text);
   asio::awaitable<void> RunSession(TlsStream& stream, const std::string& office_id,
                                    std::string certificate);
   // Answers whatever the office sends first with a Refusal, then closes.
@@ -190,6 +162,10 @@ class HubServer {
                                          const std::string& reason);
   asio::awaitable<void> SendRefusal(TlsStream& stream, wire::RefusalCode code,
                                     const std::string& reason);
+  // One refused connection: counted by `category`, and its own line (`refused
+  // peer=ADDRESS:PORT [office=ID] reason="..."`) while the interval has room.
+  void Refused(const std::string& peer, const std::string& peer_text, const std::string& category,
+               const std::string& reason, const std::string& office = "");
   void BeginStop(const std::string& why);
   // The completion of a top-level coroutine: an exception stops the server.
   std::function<void(std::exception_ptr)> StopOnException(const char* what);
@@ -203,12 +179,25 @@ class HubServer {
   asio::signal_set signals_;
   asio::steady_timer stop_poll_;
   asio::steady_timer drain_;
+  asio::steady_timer summary_timer_;
   std::set<TlsStream*> open_;  // every connection past accept, closed when the drain ends
+  HandshakeBudget handshakes_;
+  FrameBudget frames_;
+  RefusalLog refusals_;
+  Clock::time_point interval_start_ = Clock::now();
   std::uint32_t sessions_ = 0;
   std::uint32_t busy_answers_ = 0;
   bool stopping_ = false;
   Status failure_;
 };
+
+std::string PeerText(const Tcp::socket& socket, std::string* address) {
+  error_code ec;
+  Tcp::endpoint peer = socket.remote_endpoint(ec);
+  if (ec) return *address = "unknown";
+  *address = peer.address().to_string();
+  return FormatHostPort(*address, peer.port());
+}
 
 Status HubServer::Listen(const HostPort& where) {
   const std::string what = "listen on " + FormatHostPort(where.host, where.port);
@@ -231,6 +220,7 @@ Status HubServer::Listen(const HostPort& where) {
 void HubServer::Start() {
   asio::co_spawn(io_, AcceptLoop(), StopOnException("accept loop"));
   asio::co_spawn(io_, WatchSignals(), StopOnException("signal watch"));
+  asio::co_spawn(io_, SummarizeRefusals(), StopOnException("refusal summary"));
   if (options_.stop != nullptr) asio::co_spawn(io_, PollStopFlag(), StopOnException("stop poll"));
 }
 
@@ -244,7 +234,7 @@ std::function<void(std::exception_ptr)> HubServer::StopOnException(const char* w
     } catch (...) {
       failure_ = Status::Internal(std::string("hub server ") + what + ": unknown exception");
     }
-    Log(failure_.message());
+    Log(LogEscaped(failure_.message()));
     BeginStop("failure");
   };
 }
@@ -254,7 +244,7 @@ asio::awaitable<void> HubServer::AcceptLoop() {
     auto [ec, socket] = co_await acceptor_.async_accept(kAsTuple);
     if (stopping_) break;
     if (ec) {
-      Log("accept failed: " + ec.message());
+      Log("accept failed: " + LogEscaped(ec.message()));
       asio::steady_timer pause(io_, kAcceptBackoff);
       co_await pause.async_wait(kAsTuple);
       continue;
@@ -264,70 +254,103 @@ asio::awaitable<void> HubServer::AcceptLoop() {
 }
 
 void HubServer::Spawn(Tcp::socket socket) {
-  bool busy = sessions_ >= options_.max_connections;
-  if (busy && busy_answers_ >= kMaxBusyRefusals) {
-    Log("refused peer=" + PeerText(socket) + " reason=" + Quoted("at the connection limit"));
+  std::string address;
+  const std::string peer_text = PeerText(socket, &address);
+  const std::string peer = PeerKey(address);
+  auto slot = std::make_shared<HandshakeSlot>();
+  HandshakeBudget::Admission admitted = handshakes_.Admit(peer, [slot] {
+    slot->evicted = true;
+    error_code ignored;
+    if (slot->socket != nullptr) slot->socket->close(ignored);
+  });
+  if (admitted.refused != HandshakeBudget::Refused::kNo) {
+    const bool one_peer = admitted.refused == HandshakeBudget::Refused::kPeerLimit;
+    const std::uint32_t limit =
+        one_peer ? options_.max_handshakes_per_peer : options_.max_handshakes;
+    Refused(peer, peer_text, one_peer ? "peer handshake limit" : "handshake limit",
+            std::string(one_peer ? "at the handshake limit of its address ("
+                                 : "at the handshake limit (") +
+                std::to_string(limit) + ")");
     error_code ignored;
     socket.close(ignored);
     return;
   }
-  std::uint32_t& counter = busy ? busy_answers_ : sessions_;
-  ++counter;  // OpenConnection in Serve takes it back
+  slot->ticket = admitted.ticket;
   TlsContextPtr tls = tls_.Current([this](const std::string& line) { Log(line); });
-  asio::co_spawn(io_, Serve(std::move(socket), std::move(tls), busy), [this](std::exception_ptr e) {
-    if (!e) return;
-    try {
-      std::rethrow_exception(e);
-    } catch (const std::exception& x) {
-      Log(std::string("connection failed: ") + x.what());
-    } catch (...) {
-      Log("connection failed: unknown exception");
-    }
-  });
+  asio::co_spawn(io_, Serve(std::move(socket), std::move(tls), slot, peer, peer_text),
+                 [this](std::exception_ptr e) {
+                   if (!e) return;
+                   try {
+                     std::rethrow_exception(e);
+                   } catch (const std::exception& x) {
+                     Log("connection failed: " + LogEscaped(x.what()));
+                   } catch (...) {
+                     Log("connection failed: unknown exception");
+                   }
+                 });
 }
 
-asio::awaitable<void> HubServer::Serve(Tcp::socket socket, TlsContextPtr tls, bool busy) {
-  const std::string peer = PeerText(socket);
+asio::awaitable<void> HubServer::Serve(Tcp::socket socket, TlsContextPtr tls,
+                                       std::shared_ptr<HandshakeSlot> slot, std::string peer,
+                                       std::string peer_text) {
   TlsStream stream(std::move(socket), *tls);
-  OpenConnection open(*this, stream, busy ? busy_answers_ : sessions_);
+  OpenConnection open(*this, stream);
 
-  error_code ec =
-      co_await Handshake(stream, asio::ssl::stream_base::server, options_.handshake_timeout);
-  if (ec) {
-    Log("refused peer=" + peer +
-        " reason=" + Quoted(HandshakeFailure(stream.native_handle(), ErrorText(ec))));
+  error_code ec;
+  if (!slot->evicted) {
+    slot->socket = &stream.next_layer();
+    ec = co_await Handshake(stream, asio::ssl::stream_base::server, options_.handshake_timeout);
+    slot->socket = nullptr;
+  }
+  handshakes_.Release(slot->ticket);
+  if (slot->evicted || ec) {
+    const std::string reason = slot->evicted
+                                   ? "evicted by a newer handshake"
+                                   : HandshakeFailure(stream.native_handle(), ErrorText(ec));
+    Refused(peer, peer_text, reason, reason);
     stream.lowest_layer().close(ec);
     co_return;
   }
   Result<std::string> office = PeerOfficeId(stream.native_handle());
   if (!office.ok()) {
-    Log("refused peer=" + peer + " reason=" + Quoted(office.status().message()));
+    Refused(peer, peer_text, "identity", office.status().message());
     co_await RefuseFirstFrame(stream, wire::RefusalCode::kIdentity, office.status().message());
-  } else if (busy) {
+  } else if (sessions_ >= options_.max_connections) {
     const std::string reason =
         "the hub is at its limit of " + std::to_string(options_.max_connections) + " connections";
-    Log("refused peer=" + peer + " office=" + *office + " reason=" + Quoted(reason));
-    co_await RefuseFirstFrame(stream, wire::RefusalCode::kBusy, reason);
+    Refused(peer, peer_text, "busy", reason, *office);
+    if (busy_answers_ < kMaxBusyRefusals) {
+      Counted answering(busy_answers_);
+      co_await RefuseFirstFrame(stream, wire::RefusalCode::kBusy, reason);
+    } else {
+      stream.lowest_layer().close(ec);
+    }
   } else {
+    Counted session(sessions_);
     co_await RunSession(stream, *office, PeerCertificateDer(stream.native_handle()));
   }
 }
 
 asio::awaitable<void> HubServer::RunSession(TlsStream& stream, const std::string& office_id,
                                             std::string certificate) {
-  const auto started = std::chrono::steady_clock::now();
+  const auto started = Clock::now();
   std::unique_ptr<HubSession> session = hub_.StartSession(office_id, certificate);
   std::string refused;
   bool clean = false;  // ended in lockstep: close with close_notify
+  std::uint32_t largest = 0;
   for (;;) {
     FrameRead in =
-        co_await ReadFrame(stream, hub_.options().max_frame_bytes, options_.idle_timeout);
+        co_await ReadFrame(stream, hub_.options().max_frame_bytes, options_.idle_timeout, &frames_);
+    largest = std::max(largest, in.body_bytes);
     if (in.outcome == FrameRead::Outcome::kTooLarge ||
-        in.outcome == FrameRead::Outcome::kMalformed) {
+        in.outcome == FrameRead::Outcome::kMalformed ||
+        in.outcome == FrameRead::Outcome::kOverBudget) {
       refused = in.detail;
-      bool large = in.outcome == FrameRead::Outcome::kTooLarge;
-      co_await SendRefusal(
-          stream, large ? wire::RefusalCode::kTooLarge : wire::RefusalCode::kMalformed, in.detail);
+      const auto code = in.outcome == FrameRead::Outcome::kTooLarge ? wire::RefusalCode::kTooLarge
+                        : in.outcome == FrameRead::Outcome::kMalformed
+                            ? wire::RefusalCode::kMalformed
+                            : wire::RefusalCode::kBusy;
+      co_await SendRefusal(stream, code, in.detail);
       break;
     }
     if (in.outcome != FrameRead::Outcome::kMessage) {
@@ -357,7 +380,9 @@ asio::awaitable<void> HubServer::RunSession(TlsStream& stream, const std::string
     }
   }
   session->Close();
-  Log(SessionLine(session->summary(), refused, std::chrono::steady_clock::now() - started));
+  Log(SessionLine(session->summary(), refused, Clock::now() - started));
+  session.reset();
+  if (largest >= kTrimAfterFrameBytes) malloc_trim(0);
   if (clean) {
     co_await CloseTls(stream, kCloseLimit);
   } else {
@@ -370,7 +395,8 @@ asio::awaitable<void> HubServer::RefuseFirstFrame(TlsStream& stream, wire::Refus
                                                   const std::string& reason) {
   // Read the Hello first, so that closing leaves no unread bytes (which would make
   // the kernel reset the connection before the office reads the answer).
-  (void)co_await ReadFrame(stream, hub_.options().max_frame_bytes, options_.handshake_timeout);
+  (void)co_await ReadFrame(stream, hub_.options().max_frame_bytes, options_.handshake_timeout,
+                           &frames_);
   co_await SendRefusal(stream, code, reason);
 }
 
@@ -384,6 +410,29 @@ asio::awaitable<void> HubServer::SendRefusal(TlsStream& stream, wire::RefusalCod
   } else {
     stream.lowest_layer().close(ec);
   }
+}
+
+void HubServer::Refused(const std::string& peer, const std::string& peer_text,
+                        const std::string& category, const std::string& reason,
+                        const std::string& office) {
+  refusals_.Refused(peer, category,
+                    "refused peer=" + LogEscaped(peer_text) +
+                        (office.empty() ? "" : " office=" + LogEscaped(office)) +
+                        " reason=" + LogQuoted(reason));
+}
+
+asio::awaitable<void> HubServer::SummarizeRefusals() {
+  while (!stopping_) {
+    summary_timer_.expires_after(options_.refusal_log_interval);
+    (void)co_await summary_timer_.async_wait(kAsTuple);
+    FlushRefusals();
+  }
+}
+
+void HubServer::FlushRefusals() {
+  const auto now = Clock::now();
+  refusals_.Flush(std::chrono::duration_cast<milliseconds>(now - interval_start_).count());
+  interval_start_ = now;
 }
 
 asio::awaitable<void> HubServer::WatchSignals() {
@@ -415,24 +464,39 @@ void HubServer::BeginStop(const std::string& why) {
   acceptor_.close(ignored);
   signals_.cancel(ignored);
   stop_poll_.cancel();
+  summary_timer_.cancel();
   if (!open_.empty()) asio::co_spawn(io_, Drain(), StopOnException("drain"));
 }
 
 void HubServer::Log(const std::string& line) const {
   if (options_.log == nullptr) return;
-  *options_.log << line << std::endl;
+  // Every client-chosen field was escaped where the line was made; a control byte
+  // left in the line anyway is escaped here, so that it stays one line.
+  const bool clean = std::none_of(line.begin(), line.end(), [](char c) {
+    const auto b = static_cast<unsigned char>(c);
+    return b < 0x20 || b == 0x7F;
+  });
+  *options_.log << (clean ? line : LogEscaped(line)) << std::endl;
 }
 
 Status CheckOptions(const HubServerOptions& options) {
-  if (options.max_connections == 0) {
-    return Status::InvalidArgument("max connections must be at least 1");
+  if (options.max_connections == 0 || options.max_handshakes == 0 ||
+      options.max_handshakes_per_peer == 0) {
+    return Status::InvalidArgument("connection and handshake limits must be at least 1");
   }
-  if (options.handshake_timeout.count() <= 0 || options.idle_timeout.count() <= 0) {
-    return Status::InvalidArgument("timeouts must be positive");
+  if (options.handshake_timeout.count() <= 0 || options.idle_timeout.count() <= 0 ||
+      options.refusal_log_interval.count() <= 0) {
+    return Status::InvalidArgument("timeouts and intervals must be positive");
   }
   if (options.hub.max_frame_bytes == 0 || options.hub.max_frame_bytes > wire::kHardMaxFrameBytes) {
     return Status::InvalidArgument("max frame bytes must be from 1 to " +
                                    std::to_string(wire::kHardMaxFrameBytes));
+  }
+  if (options.frame_memory_bytes < options.hub.max_frame_bytes) {
+    return Status::InvalidArgument("the frame memory budget (" +
+                                   std::to_string(options.frame_memory_bytes) +
+                                   " bytes) must hold one frame of max frame bytes (" +
+                                   std::to_string(options.hub.max_frame_bytes) + ")");
   }
   if (options.tls.crl.empty()) {
     return Status::InvalidArgument("the hub needs the CA's revocation list (crl)");
@@ -463,6 +527,7 @@ Status ServeHub(const HubServerOptions& options) {
     LIAISON_RETURN_IF_ERROR(server.Listen(listen));
     server.Start();
     io.run();
+    server.FlushRefusals();
     return server.failure();
   } catch (const boost::system::system_error& e) {
     return Status::IoError(std::string("hub server: ") + e.what());

@@ -13,6 +13,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <vector>
 
 namespace liaison::testing {
 namespace {
@@ -126,6 +127,13 @@ bool TlsProbe::Write(std::string_view bytes) {
   return true;
 }
 
+bool TlsProbe::Readable(std::chrono::milliseconds wait) {
+  if (ssl_ == nullptr) return true;
+  if (SSL_pending(ssl_) > 0) return true;
+  pollfd p{fd_, POLLIN, 0};
+  return ::poll(&p, 1, static_cast<int>(wait.count())) > 0;
+}
+
 TlsProbe::Reading TlsProbe::Read(std::size_t max) {
   Reading out;
   if (ssl_ == nullptr) {
@@ -148,6 +156,105 @@ TlsProbe::Reading TlsProbe::Read(std::size_t max) {
   }
   ERR_clear_error();
   return out;
+}
+
+namespace {
+
+using FloodClock = std::chrono::steady_clock;
+
+// The first bytes of a TLS 1.2 ClientHello record; a trickling connection sends them
+// one at a time (the hub's TLS waits for the rest of the record).
+constexpr unsigned char kClientHelloStart[] = {
+    0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, 0x03, 0x03, 0x5a, 0x5a, 0x5a, 0x5a,
+    0x5a, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a,
+    0x5a, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a, 0x20};
+
+// A non-blocking connection from 127.0.0.(source) to 127.0.0.1:port; -1 on failure.
+int ConnectFrom(int source, std::uint16_t port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (fd < 0) return -1;
+  int one = 1;
+  ::setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
+  sockaddr_in from = Loopback(0);
+  from.sin_addr.s_addr = htonl((127u << 24) | static_cast<std::uint32_t>(source));
+  sockaddr_in to = Loopback(port);
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&from), sizeof from) != 0 ||
+      (::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to) != 0 && errno != EINPROGRESS)) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+}  // namespace
+
+ConnectionFlood::ConnectionFlood(std::uint16_t port, Options options)
+    : port_(port), options_(options), thread_([this] { Run(); }) {}
+
+ConnectionFlood::~ConnectionFlood() { Stop(); }
+
+void ConnectionFlood::Stop() {
+  stop_ = true;
+  if (thread_.joinable()) thread_.join();
+}
+
+void ConnectionFlood::Run() {
+  struct Slot {
+    int fd = -1;
+    bool trickle = false;
+    std::size_t sent = 0;
+    FloodClock::time_point next;  // the next byte to send, or the time to reopen
+  };
+  const auto end = FloodClock::now() + options_.limit;
+  std::vector<Slot> slots(static_cast<std::size_t>(options_.idle + options_.trickle));
+  for (std::size_t i = 0; i < slots.size(); ++i) {
+    slots[i].trickle = i >= static_cast<std::size_t>(options_.idle);
+  }
+  int next_source = 0;
+  std::vector<pollfd> polled;
+  std::vector<std::size_t> polled_slot;
+  std::array<char, 4096> buf{};
+  while (!stop_ && FloodClock::now() < end) {
+    const auto now = FloodClock::now();
+    polled.clear();
+    polled_slot.clear();
+    for (std::size_t i = 0; i < slots.size(); ++i) {
+      Slot& s = slots[i];
+      if (s.fd < 0 && now >= s.next) {
+        s.fd = ConnectFrom(2 + next_source, port_);
+        next_source = (next_source + 1) % options_.sources;
+        s.sent = 0;
+        s.next = now + options_.trickle_every;
+        if (s.fd < 0) {
+          s.next = now + options_.reopen_after;
+          continue;
+        }
+        ++opened_;
+      }
+      if (s.fd < 0) continue;
+      if (s.trickle && now >= s.next && s.sent < sizeof kClientHelloStart) {
+        (void)::send(s.fd, &kClientHelloStart[s.sent], 1, MSG_NOSIGNAL);
+        ++s.sent;
+        s.next = now + options_.trickle_every;
+      }
+      polled.push_back(pollfd{s.fd, POLLIN, 0});
+      polled_slot.push_back(i);
+    }
+    if (::poll(polled.data(), polled.size(), 10) <= 0) continue;
+    for (std::size_t k = 0; k < polled.size(); ++k) {
+      if (polled[k].revents == 0) continue;
+      Slot& s = slots[polled_slot[k]];
+      ssize_t n = ::recv(s.fd, buf.data(), buf.size(), 0);
+      if (n > 0 || (n < 0 && (errno == EAGAIN || errno == EINTR))) continue;
+      ::close(s.fd);  // the hub closed it (or refused the connection): reopen later
+      s.fd = -1;
+      s.next = FloodClock::now() + options_.reopen_after;
+      ++closed_;
+    }
+  }
+  for (Slot& s : slots) {
+    if (s.fd >= 0) ::close(s.fd);
+  }
 }
 
 }  // namespace liaison::testing

@@ -33,12 +33,35 @@ struct HubServerOptions {
   std::string listen = "127.0.0.1:7443";  // HOST:PORT; port 0 picks a free one
   TlsFiles tls;
   HubOptions hub;
+  // Sessions of authenticated offices at once (connections past the TLS handshake);
+  // an office above it gets Refusal `busy` and retries later. Default: 256.
   std::uint32_t max_connections = 256;
-  std::chrono::milliseconds handshake_timeout{10'000};
+  // Connections still in the TLS handshake, budgeted apart from the sessions: at most
+  // max_handshakes in all and max_handshakes_per_peer from one peer (an IPv4 address
+  // or an IPv6 /64), each given handshake_timeout to finish. A connection above the
+  // per-peer budget is closed at accept; above the total, it takes the slot of the
+  // oldest handshake among the peers holding the most, when they hold at least two
+  // more than its own, else it is closed. Defaults: 128, 16, 5 s.
+  std::uint32_t max_handshakes = 128;
+  std::uint32_t max_handshakes_per_peer = 16;
+  std::chrono::milliseconds handshake_timeout{5'000};
+  // Time an office has to send its next message (each read and write). Default: 60 s.
   std::chrono::milliseconds idle_timeout{60'000};
+  // Bytes of frame bodies being received, across all connections. A frame's buffer
+  // grows as its bytes arrive; each connection may hold one chunk (64 KiB) outside
+  // the budget, and a frame that needs more waits for it (within idle_timeout), else
+  // gets Refusal `busy`. Default: 64 MiB.
+  std::uint64_t frame_memory_bytes = std::uint64_t{64} << 20;
+  // Refused connections are summed up in one log line per interval (count, reasons,
+  // top peers); only the first few of each interval get a line of their own.
+  // Default: 10 s.
+  std::chrono::milliseconds refusal_log_interval{10'000};
   // Called once listening, with the bound port (tests use port 0).
   std::function<void(std::uint16_t port)> on_listening;
-  std::ostream* log = nullptr;  // one line per sync session and per refusal
+  // One line per sync session, a few refusals and a summary of the others per
+  // interval. Every client-chosen text in a line is escaped: each line is valid
+  // UTF-8 with no control characters (NET.md, "Log").
+  std::ostream* log = nullptr;
   const std::atomic<bool>* stop = nullptr;  // in-process stop, for tests
 };
 
