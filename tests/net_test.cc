@@ -11,6 +11,7 @@
 #include "liaison/hub.h"
 #include "liaison/migrations.h"
 #include "liaison/wire.h"
+#include "pki/issuing.h"
 #include "support/hub_runner.h"
 #include "support/net_fixture.h"
 #include "support/net_peers.h"
@@ -178,12 +179,14 @@ TEST_F(NetHandshake, ASelfSignedCertificateIsRefused) {
 
 TEST_F(NetHandshake, AnExpiredCertificateIsRefused) {
   Must(
-      IssueOfficeCertificate(pki_, "town-x", {.valid_days = 1, .not_before_offset_s = -3 * 86400}));
+      pki_internal::IssueOfficeCertificateIn(pki_, "town-x",
+                                             {.valid_days = 1, .not_before_offset_s = -3 * 86400}));
   ExpectRefused(OfficeTls("town-x"), "certificate has expired");
 }
 
 TEST_F(NetHandshake, ACertificateNotYetValidIsRefused) {
-  Must(IssueOfficeCertificate(pki_, "town-x", {.valid_days = 30, .not_before_offset_s = 86400}));
+  Must(pki_internal::IssueOfficeCertificateIn(pki_, "town-x",
+                                              {.valid_days = 30, .not_before_offset_s = 86400}));
   ExpectRefused(OfficeTls("town-x"), "certificate is not yet valid");
 }
 

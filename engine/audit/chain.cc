@@ -5,12 +5,16 @@
 #include "audit/batches.h"
 #include "base/hex.h"
 #include "base/sha256.h"
+#include "audit/chain_writer.h"
 #include "liaison/audit.h"
 #include "liaison/hlc.h"
 #include "liaison/merger.h"
 #include "protocol/codec.h"
 
 namespace liaison {
+
+using audit_internal::ExpectedEntries;
+
 namespace {
 
 using protocol_internal::EncodeArchive;
@@ -154,10 +158,10 @@ class ChainWriter {
     return ChainWriter(hub, std::move(end), std::move(offices), std::move(append));
   }
 
-  // Takes the accepted time and the entry digests `foreseen` has, where they fit.
-  void Use(const ForeseenEntries* foreseen) {
-    foreseen_ = foreseen;
-    if (foreseen_ != nullptr) now_ = foreseen_->accepted_ms;
+  // Takes the accepted time and the entry digests `expected` has, where they fit.
+  void Use(const ExpectedEntries* expected) {
+    expected_ = expected;
+    if (expected_ != nullptr) now_ = expected_->accepted_ms;
   }
 
   // `c` is the change at log position `at`.
@@ -171,7 +175,7 @@ class ChainWriter {
     LIAISON_ASSIGN_OR_RETURN(std::string office, offices_.Of(c.origin));
     // A hub's own change entered the master copy when it was written.
     const std::int64_t accepted = c.origin == self_ ? static_cast<std::int64_t>(c.hlc >> 16) : now_;
-    if (const std::string* digest = Foreseen(c, office)) {
+    if (const std::string* digest = Expected(c, office)) {
       end_.head = ChainLink(end_.head, *digest);
     } else {
       LIAISON_ASSIGN_OR_RETURN(std::string entry, EncodeAuditEntry(end_.n, accepted, office, c));
@@ -200,20 +204,20 @@ class ChainWriter {
   ChainEnd end_;
   Offices offices_;
   Stmt append_;
-  // The digest `foreseen_` has for `c` as entry end_.n under `office`, if any.
-  const std::string* Foreseen(const Change& c, const std::string& office) const {
-    if (foreseen_ == nullptr || c.origin == self_ || office != foreseen_->office) return nullptr;
-    const std::int64_t k = end_.n - foreseen_->first_n - 1;
-    const std::vector<Change>& changes = *foreseen_->changes;
-    if (k < 0 || k >= static_cast<std::int64_t>(foreseen_->digests.size()) ||
+  // The digest `expected_` has for `c` as entry end_.n under `office`, if any.
+  const std::string* Expected(const Change& c, const std::string& office) const {
+    if (expected_ == nullptr || c.origin == self_ || office != expected_->office) return nullptr;
+    const std::int64_t k = end_.n - expected_->first_n - 1;
+    const std::vector<Change>& changes = *expected_->changes;
+    if (k < 0 || k >= static_cast<std::int64_t>(expected_->digests.size()) ||
         &c != &changes[static_cast<std::size_t>(k)]) {
       return nullptr;
     }
-    return &foreseen_->digests[static_cast<std::size_t>(k)];
+    return &expected_->digests[static_cast<std::size_t>(k)];
   }
 
   std::int64_t now_ = static_cast<std::int64_t>(WallMillis());
-  const ForeseenEntries* foreseen_ = nullptr;
+  const ExpectedEntries* expected_ = nullptr;
 };
 
 // True when `recorded` is exactly the log past `after`, each change stored as given:
@@ -235,7 +239,7 @@ Result<bool> RecordedAreTheTail(Db& db, const LogPosition& after,
 }
 
 Result<std::int64_t> Extend(Replica& hub, const std::vector<RecordedChange>* recorded,
-                            const ForeseenEntries* foreseen) {
+                            const ExpectedEntries* expected) {
   LIAISON_RETURN_IF_ERROR(RequireHub(hub));
   Db& db = hub.db();
   LIAISON_ASSIGN_OR_RETURN(Transaction txn, Transaction::BeginOrJoin(db));
@@ -249,7 +253,7 @@ Result<std::int64_t> Extend(Replica& hub, const std::vector<RecordedChange>* rec
     LIAISON_ASSIGN_OR_RETURN(from_memory, RecordedAreTheTail(db, after, *recorded));
   }
   if (from_memory) {
-    writer.Use(foreseen);
+    writer.Use(expected);
     for (const RecordedChange& r : *recorded) {
       LIAISON_RETURN_IF_ERROR(writer.Append(*r.stored, LogPosition{after.own, r.pos}));
     }
@@ -269,12 +273,14 @@ Result<std::int64_t> Extend(Replica& hub, const std::vector<RecordedChange>* rec
 
 Result<std::int64_t> ExtendChain(Replica& hub) { return Extend(hub, nullptr, nullptr); }
 
+namespace audit_internal {
+
 Result<std::int64_t> ExtendChain(Replica& hub, const std::vector<RecordedChange>& recorded,
-                                 const ForeseenEntries* foreseen) {
-  return Extend(hub, &recorded, foreseen);
+                                 const ExpectedEntries* expected) {
+  return Extend(hub, &recorded, expected);
 }
 
-Status ForeseeEntries(ForeseenEntries& f) {
+Status DigestExpectedEntries(ExpectedEntries& f) {
   f.digests.clear();
   f.digests.reserve(f.changes->size());
   std::int64_t n = f.first_n;
@@ -290,6 +296,8 @@ Result<std::int64_t> LastChainEntry(Db& db) {
   if (!has_table) return 0;
   return db.QueryInt("SELECT coalesce(max(n), 0) FROM _sync_audit");
 }
+
+}  // namespace audit_internal
 
 Result<ChainReport> WalkChain(Replica& hub, const EntryVisitor& visit) {
   LIAISON_RETURN_IF_ERROR(RequireHub(hub));

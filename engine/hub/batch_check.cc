@@ -5,7 +5,7 @@
 
 namespace liaison::hub_internal {
 
-BatchCheck::BatchCheck(std::optional<SignedBatch> to_check, ForeseenEntries entries)
+BatchCheck::BatchCheck(std::optional<SignedBatch> to_check, audit_internal::ExpectedEntries entries)
     : to_check_(std::move(to_check)), entries_(std::move(entries)) {
   if (entries_.changes->size() < kOwnThreadFrom) return;
   try {
@@ -25,9 +25,9 @@ Result<bool> BatchCheck::Wait() {
 }
 
 Result<bool> BatchCheck::Run() {
-  // Entries that cannot be foreseen (a change the merge will refuse) are left to
+  // Entries that cannot be worked out (a change the merge will refuse) are left to
   // ExtendChain.
-  if (!ForeseeEntries(entries_).ok()) entries_.digests.clear();
+  if (!audit_internal::DigestExpectedEntries(entries_).ok()) entries_.digests.clear();
   if (!to_check_) return true;
   to_check_->digests.reserve(entries_.changes->size() * 32);
   for (const Change& c : *entries_.changes) {

@@ -1,7 +1,7 @@
 // BatchCheck: the work on a pushed batch that needs no database, done off the hub's
 // writing thread while the batch is merged: the check of the office's signature (the
 // digest of every change, then the signature over them) and the digests of the audit
-// entries its changes are expected to become (ForeseenEntries, audit.h).
+// entries its changes are expected to become (audit_internal::ExpectedEntries, audit.h).
 //
 // From kOwnThreadFrom changes on it runs on a thread of its own, started by the
 // constructor; Wait() joins it. Smaller batches do the work in Wait(), on the caller's
@@ -15,6 +15,7 @@
 #include <future>
 #include <optional>
 
+#include "audit/chain_writer.h"
 #include "liaison/audit.h"
 
 namespace liaison::hub_internal {
@@ -24,24 +25,24 @@ class BatchCheck {
   static constexpr std::size_t kOwnThreadFrom = 256;  // changes
 
   // `to_check`: the signed batch whose digests are to be filled in and checked
-  // (nullopt: an unsigned batch); `entries`: what to foresee.
-  BatchCheck(std::optional<SignedBatch> to_check, ForeseenEntries entries);
+  // (nullopt: an unsigned batch); `entries`: the audit entries to work out.
+  BatchCheck(std::optional<SignedBatch> to_check, audit_internal::ExpectedEntries entries);
   BatchCheck(const BatchCheck&) = delete;
   BatchCheck& operator=(const BatchCheck&) = delete;
   ~BatchCheck();
 
   // Whether the signature verified (true for an unsigned batch).
   Result<bool> Wait();
-  // After Wait: the signed batch, its digests filled in; the foreseen entries (empty
-  // when they could not be foreseen).
+  // After Wait: the signed batch, its digests filled in; the expected entries (empty
+  // when they could not be expected).
   const std::optional<SignedBatch>& signed_batch() const { return to_check_; }
-  const ForeseenEntries& entries() const { return entries_; }
+  const audit_internal::ExpectedEntries& entries() const { return entries_; }
 
  private:
   Result<bool> Run();
 
   std::optional<SignedBatch> to_check_;
-  ForeseenEntries entries_;
+  audit_internal::ExpectedEntries entries_;
   std::future<Result<bool>> running_;
   std::optional<Result<bool>> verdict_;
 };

@@ -309,9 +309,9 @@ wire::Message HubSession::State::OnPush(const Batch& batch, const std::string* s
                            now, {}, *signature, certificate};
   }
   // If every change is new and merged, they become the chain's next entries.
-  Result<std::int64_t> last_entry = LastChainEntry(db());
+  Result<std::int64_t> last_entry = audit_internal::LastChainEntry(db());
   if (!last_entry.ok()) return Refuse(RC::kInternal, last_entry.status().message());
-  BatchCheck check(std::move(to_check), ForeseenEntries{*last_entry, now, office, &batch.changes, {}});
+  BatchCheck check(std::move(to_check), audit_internal::ExpectedEntries{*last_entry, now, office, &batch.changes, {}});
   // Merged without a savepoint per change; a change that breaks the schema rolls the
   // batch back, which is then merged again with one, keeping that change aside.
   Result<wire::Message> out = Push(batch, check, false);

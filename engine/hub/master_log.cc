@@ -184,12 +184,12 @@ Result<Verdict> Admission::Admit(const Change& c) {
                  {}};
 }
 
-Status Admission::Seal(const SignedBatch* signed_batch, const ForeseenEntries* foreseen) {
+Status Admission::Seal(const SignedBatch* signed_batch, const audit_internal::ExpectedEntries* expected) {
   State& s = *state_;
   Replica& hub = s.door->hub_;
   // Chained in the transaction that accepts them (with any own edits made before).
   if (s.writer.changes_outlive) {
-    LIAISON_RETURN_IF_ERROR(ExtendChain(hub, s.merger->recorded(), foreseen).status());
+    LIAISON_RETURN_IF_ERROR(audit_internal::ExtendChain(hub, s.merger->recorded(), expected).status());
   } else {
     LIAISON_RETURN_IF_ERROR(ExtendChain(hub).status());
   }

@@ -31,6 +31,7 @@
 
 #include "hub/acks.h"
 #include "hub/scope.h"
+#include "audit/chain_writer.h"
 #include "liaison/audit.h"
 #include "liaison/hub.h"
 #include "liaison/merger.h"
@@ -109,10 +110,10 @@ class Admission {
   // replica is judged as its own office's write, and left (kLeft) when signatures
   // are required, since no signature of its office travels with it.
   Result<Verdict> Admit(const Change& change);
-  // Chains what was merged (from memory when `recorded` allows it, with `foreseen`
+  // Chains what was merged (from memory when `recorded` allows it, with `expected`
   // digests), keeps `signed_batch` (an office's signature over the batch; null: none)
   // and commits: durable from here.
-  Status Seal(const SignedBatch* signed_batch, const ForeseenEntries* foreseen = nullptr);
+  Status Seal(const SignedBatch* signed_batch, const audit_internal::ExpectedEntries* expected = nullptr);
   const ApplyStats& stats() const;
 
  private:

@@ -17,6 +17,7 @@
 
 #include "liaison/ids.h"
 #include "pki/file_batch.h"
+#include "pki/issuing.h"
 #include "pki/x509.h"
 
 namespace liaison {
@@ -115,12 +116,12 @@ CertificateTemplate HubTemplate(const std::string& alt_names, int valid_days) {
 
 // An office's client certificate; the issuer adds its authorityKeyIdentifier.
 CertificateTemplate OfficeTemplate(const std::string& office_id, std::uint64_t serial,
-                                   const IssueOptions& options) {
+                                   const pki_internal::ValidityWindow& window) {
   return {.common_name = office_id,
           .organization = kOfficeOrganization,
           .serial = serial,
-          .not_before_offset_s = options.not_before_offset_s,
-          .valid_days = options.valid_days,
+          .not_before_offset_s = window.not_before_offset_s,
+          .valid_days = window.valid_days,
           .extensions = {{NID_basic_constraints, "critical,CA:FALSE"},
                          {NID_key_usage, "critical,digitalSignature"},
                          {NID_ext_key_usage, "clientAuth"},
@@ -321,6 +322,12 @@ Status InitCa(const std::string& dir, const CaOptions& options) {
 Result<IssuedCertificate> IssueOfficeCertificate(const std::string& dir,
                                                  const std::string& office_id,
                                                  const IssueOptions& options) {
+  return pki_internal::IssueOfficeCertificateIn(dir, office_id,
+                                                {options.valid_days, -kClockSkewS});
+}
+
+Result<IssuedCertificate> pki_internal::IssueOfficeCertificateIn(
+    const std::string& dir, const std::string& office_id, const ValidityWindow& options) {
   LIAISON_RETURN_IF_ERROR(CheckOfficeId(office_id));
   LIAISON_RETURN_IF_ERROR(CheckValidDays(options.valid_days));
   const PkiPaths paths = PkiPaths::In(dir);
@@ -378,7 +385,7 @@ Status WriteSelfSignedCertificate(const std::string& cert_path, const std::strin
   LIAISON_RETURN_IF_ERROR(CheckOfficeId(office_id));
   FileBatch batch;
   Result<CertPtr> cert =
-      StageKeyAndCert(batch, OfficeTemplate(office_id, 1, {}), nullptr, cert_path, key_path);
+      StageKeyAndCert(batch, OfficeTemplate(office_id, 1, {.valid_days = 825, .not_before_offset_s = -kClockSkewS}), nullptr, cert_path, key_path);
   if (!cert.ok()) return cert.status();
   return batch.Commit();
 }

@@ -12,6 +12,7 @@
 #include <fstream>
 
 #include "pki/file_batch.h"
+#include "pki/issuing.h"
 #include "pki/x509.h"
 #include "support/temp_dir.h"
 
@@ -48,11 +49,8 @@ Expectation ServerAtHost(const std::string& host) {
   return e;
 }
 
-IssueOptions Validity(std::int64_t not_before_offset_s, int valid_days) {
-  IssueOptions options;
-  options.not_before_offset_s = not_before_offset_s;
-  options.valid_days = valid_days;
-  return options;
+pki_internal::ValidityWindow Validity(std::int64_t not_before_offset_s, int valid_days) {
+  return {.valid_days = valid_days, .not_before_offset_s = not_before_offset_s};
 }
 
 template <typename T>
@@ -128,6 +126,10 @@ class PkiTest : public ::testing::Test {
 
   IssuedCertificate Issue(const std::string& office_id, const IssueOptions& options = {}) {
     return Must(IssueOfficeCertificate(ca_, office_id, options));
+  }
+  IssuedCertificate Issue(const std::string& office_id,
+                          const pki_internal::ValidityWindow& window) {
+    return Must(pki_internal::IssueOfficeCertificateIn(ca_, office_id, window));
   }
 
   TempDir dir_;
@@ -380,7 +382,7 @@ TEST_F(PkiTest, IssueOutsideACaDirectoryIsRefused) {
   EXPECT_EQ(issued.status().message(),
             plain + " is not a certificate authority directory (no ca.crt)");
   EXPECT_TRUE(std::filesystem::is_empty(plain));
-  EXPECT_EQ(IssueOfficeCertificate(ca_, "town-a", Validity(0, 0)).status().code(),
+  EXPECT_EQ(pki_internal::IssueOfficeCertificateIn(ca_, "town-a", Validity(0, 0)).status().code(),
             Status::Code::kInvalidArgument);
 }
 

@@ -31,27 +31,6 @@ Status CreateAuditTables(Db& db);
 
 // Chains every change of the hub's log not chained yet; returns how many.
 Result<std::int64_t> ExtendChain(Replica& hub);
-// Entries worked out ahead, off the writing thread, for changes expected to enter the
-// chain as entries first_n + 1, first_n + 2, ... in their order, accepted at
-// accepted_ms under `office`: the digest of each (ForeseeEntries fills them in).
-struct ForeseenEntries {
-  std::int64_t first_n = 0;
-  std::int64_t accepted_ms = 0;
-  std::string office;
-  const std::vector<Change>* changes = nullptr;
-  std::vector<std::string> digests;
-};
-Status ForeseeEntries(ForeseenEntries& foreseen);
-// The number of the chain's last entry (0: none yet).
-Result<std::int64_t> LastChainEntry(Db& db);
-
-// The same as ExtendChain(hub), given what a Merger of the caller's transaction just
-// recorded: when those are exactly the log's unchained changes and each is stored as
-// given, they are chained from memory instead of being read back from the log, and
-// each entry `foreseen` (if given) has the digest of is not worked out again.
-Result<std::int64_t> ExtendChain(Replica& hub, const std::vector<RecordedChange>& recorded,
-                                 const ForeseenEntries* foreseen = nullptr);
-
 struct ChainReport {
   std::int64_t entries = 0;        // chain rows checked and found good
   std::int64_t checkpoints = 0;    // signed checkpoints checked and found good

@@ -64,10 +64,7 @@ inline constexpr std::string_view kHubCommonName = "hub";
 Status InitCa(const std::string& dir, const CaOptions& options = {});
 
 struct IssueOptions {
-  int valid_days = 825;  // 1 to 36500
-  // Test hooks for expired / not-yet-valid certificates: the validity window is
-  // [now + not_before_offset_s, now + not_before_offset_s + valid_days].
-  std::int64_t not_before_offset_s = -300;
+  int valid_days = 825;  // 1 to 36500; valid from 5 minutes ago (clock skew)
 };
 
 struct IssuedCertificate {
