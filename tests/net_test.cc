@@ -160,6 +160,31 @@ class NetHandshake : public NetFixture {
   }
 };
 
+TEST_F(NetHandshake, ACertificateForAnOfficeNotInTheMasterCopyIsRefusedWithItsReason) {
+  // The CA signed a certificate for "ghost", an office the city office never added.
+  Must(IssueOfficeCertificate(pki_, "ghost"));
+  Must(Replica::Create(OfficeDb("ghost"), OfficeId("ghost"), Role::kOffice));
+  AddActivities("ghost", 2);
+  HubThread hub(HubOptions());
+  ASSERT_NE(hub.port(), 0) << hub.Stop().message();
+  SyncClientOptions options = SyncOptions("ghost", hub.address());
+  options.retries = 2;
+  int retried = 0;
+  options.on_retry = [&](int, const Status&, milliseconds) { ++retried; };
+  Result<SyncSummary> summary = RunSync(options);
+  ASSERT_FALSE(summary.ok());
+  EXPECT_EQ(retried, 0) << summary.status().message();
+  EXPECT_THAT(summary.status().message(),
+              HasSubstr("ghost, which is not an office of the master copy"));
+  EXPECT_EQ(Count(hub_db_, "SELECT count(*) FROM activities"), 0);
+  EXPECT_EQ(Count(hub_db_, "SELECT count(*) FROM _sync_hub_replicas"), 0);
+  EXPECT_EQ(Count(hub_db_, "SELECT count(*) FROM _sync_hub_offices"), 0);
+  SyncOk("town-good", hub.address());
+  ASSERT_OK(hub.Stop());
+  EXPECT_THAT(hub.log(), HasSubstr("office=ghost"));
+  EXPECT_THAT(hub.log(), HasSubstr("not an office of the master copy"));
+}
+
 TEST_F(NetHandshake, ACertificateFromAnotherCaIsRefused) {
   // An impostor CA with the same name as the city office's.
   const std::string other = dir_.File("other-pki");
