@@ -109,21 +109,6 @@ Result<std::string> EncodeAuditEntry(std::int64_t n, std::int64_t accepted_ms,
   return EncodeArchive(fields);
 }
 
-Status CreateAuditTables(Db& db) {
-  return db.Exec(
-      "CREATE TABLE IF NOT EXISTS _sync_audit (n INTEGER PRIMARY KEY, accepted_ms INTEGER NOT "
-      "NULL, office TEXT NOT NULL, own INTEGER NOT NULL, received INTEGER NOT NULL, hash BLOB NOT "
-      "NULL);"
-      "CREATE TABLE IF NOT EXISTS _sync_checkpoints (n INTEGER NOT NULL, head BLOB NOT NULL, "
-      "signed_ms INTEGER NOT NULL, signature BLOB NOT NULL, certificate BLOB NOT NULL, "
-      "PRIMARY KEY (n, certificate));"
-      "CREATE TABLE IF NOT EXISTS _sync_batches (id INTEGER PRIMARY KEY, office TEXT NOT NULL, "
-      "origin TEXT NOT NULL, first_seq INTEGER NOT NULL, last_seq INTEGER NOT NULL, "
-      "accepted_ms INTEGER NOT NULL, digests BLOB NOT NULL, signature BLOB NOT NULL, "
-      "certificate BLOB NOT NULL);"
-      "CREATE INDEX IF NOT EXISTS _sync_batches_origin ON _sync_batches (origin, first_seq)");
-}
-
 namespace {
 
 // The chain's last entry: its number, the log position it covers and its head.
@@ -243,7 +228,6 @@ Result<std::int64_t> Extend(Replica& hub, const std::vector<RecordedChange>* rec
   LIAISON_RETURN_IF_ERROR(RequireHub(hub));
   Db& db = hub.db();
   LIAISON_ASSIGN_OR_RETURN(Transaction txn, Transaction::BeginOrJoin(db));
-  LIAISON_RETURN_IF_ERROR(CreateAuditTables(db));
   LIAISON_ASSIGN_OR_RETURN(ChainEnd end, LastEntry(db));
   const std::int64_t first = end.n;
   const LogPosition after = end.after;

@@ -28,7 +28,6 @@ std::string CheckpointMessage(std::int64_t n, std::string_view head, std::int64_
 Result<Checkpoint> SignCheckpoint(Replica& hub, const Signer& signer) {
   Db& db = hub.db();
   LIAISON_ASSIGN_OR_RETURN(Transaction txn, Transaction::BeginOrJoin(db));
-  LIAISON_RETURN_IF_ERROR(CreateAuditTables(db));
   Checkpoint cp;
   cp.head = GenesisHead();
   cp.certificate = signer.certificate_der();

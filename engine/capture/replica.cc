@@ -90,6 +90,8 @@ Result<Replica> Replica::Open(const std::string& path, const OpenOptions& option
     LIAISON_ASSIGN_OR_RETURN(Db db, Db::Open(path, open));
     LIAISON_ASSIGN_OR_RETURN(ReplicaInfo info, ReadInfo(db));
     if (!open.read_only) {
+      // The `_sync_` tables of this program's version (engine/store/tables.cc).
+      LIAISON_RETURN_IF_ERROR(CreateSyncMetadata(db));
       LIAISON_RETURN_IF_ERROR(Migrate(db, MigrationsFor(options)));
       LIAISON_ASSIGN_OR_RETURN(info, ReadInfo(db));
     } else if (info.schema_version > static_cast<int>(DomainMigrations().size())) {

@@ -23,8 +23,6 @@
 
 namespace liaison::hub_internal {
 
-// Creates the tables above when missing (idempotent).
-Status CreateRetentionTables(Db& db);
 
 // Records that `replica_id` (of `office`) acknowledged `position` at `now_ms`; an
 // acknowledgement never moves back.

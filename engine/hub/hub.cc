@@ -70,7 +70,6 @@ Result<Hub> Hub::Open(const std::string& path, const HubOptions& options) {
   if (replica.info().role != Role::kHub) {
     return Status::FailedPrecondition(path + " is an office replica, not a hub (liaison init --hub)");
   }
-  LIAISON_RETURN_IF_ERROR(hub_internal::CreateHubTables(replica.db()));
   auto state = std::make_unique<State>(State{std::move(replica), options, {}, nullptr});
   state->door = std::make_unique<MasterLog>(state->replica, state->options);
   // The city office's own edits since the last run enter the audit chain.

@@ -20,48 +20,6 @@ std::string ValuesJson(const Change& c) {
 
 }  // namespace
 
-Status CreateHubTables(Db& db) {
-  LIAISON_RETURN_IF_ERROR(CreateScopeTable(db));
-  LIAISON_RETURN_IF_ERROR(CreateRetentionTables(db));
-  return db.Exec(R"sql(
-CREATE TABLE IF NOT EXISTS _sync_hub_replicas (
-  replica_id TEXT PRIMARY KEY NOT NULL,
-  office_id TEXT NOT NULL,
-  first_seen_at TEXT NOT NULL
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS _sync_hub_offices (
-  office_id TEXT PRIMARY KEY NOT NULL,
-  last_sync_at TEXT,
-  last_result TEXT,
-  pushed INTEGER NOT NULL DEFAULT 0,
-  pulled INTEGER NOT NULL DEFAULT 0,
-  conflicts INTEGER NOT NULL DEFAULT 0,
-  quarantined INTEGER NOT NULL DEFAULT 0,
-  skew_ms INTEGER NOT NULL DEFAULT 0,
-  last_equal_at TEXT,
-  last_equal_sequence INTEGER NOT NULL DEFAULT 0,
-  last_mismatch INTEGER NOT NULL DEFAULT 0
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS _sync_quarantine (
-  id INTEGER PRIMARY KEY,
-  received_at TEXT NOT NULL,
-  office_id TEXT NOT NULL,
-  origin TEXT NOT NULL,
-  seq INTEGER NOT NULL,
-  hlc INTEGER NOT NULL,
-  tbl TEXT NOT NULL,
-  pk TEXT NOT NULL,
-  op TEXT NOT NULL,
-  vals TEXT NOT NULL,
-  epoch_hlc INTEGER NOT NULL,
-  epoch_origin TEXT NOT NULL,
-  reason TEXT NOT NULL,
-  payload BLOB NOT NULL
-);
-CREATE INDEX IF NOT EXISTS _sync_quarantine_office ON _sync_quarantine (office_id);
-)sql");
-}
-
 Result<std::string> BindReplica(Db& db, const std::string& replica_id, const std::string& office) {
   LIAISON_ASSIGN_OR_RETURN(
       Stmt bind, db.Prepare(std::string("INSERT OR IGNORE INTO _sync_hub_replicas(replica_id, "
@@ -148,7 +106,6 @@ namespace liaison {
 
 Result<std::vector<OfficeStatus>> ListOfficeStatus(Replica& hub) {
   Db& db = hub.db();
-  LIAISON_RETURN_IF_ERROR(hub_internal::CreateHubTables(db));
   LIAISON_ASSIGN_OR_RETURN(
       Stmt list,
       db.Prepare("SELECT o.office_id, coalesce((SELECT group_concat(replica_id, ',') FROM "
@@ -189,7 +146,6 @@ Result<std::vector<OfficeStatus>> ListOfficeStatus(Replica& hub) {
 
 Result<std::vector<QuarantineEntry>> ListQuarantine(Replica& hub) {
   Db& db = hub.db();
-  LIAISON_RETURN_IF_ERROR(hub_internal::CreateHubTables(db));
   LIAISON_ASSIGN_OR_RETURN(
       Stmt list, db.Prepare("SELECT id, received_at, office_id, origin, seq, tbl, pk, op, vals, "
                             "reason FROM _sync_quarantine ORDER BY id"));

@@ -15,8 +15,6 @@
 
 namespace liaison::hub_internal {
 
-// Creates the hub tables when missing (idempotent).
-Status CreateHubTables(Db& db);
 
 // The office `replica_id` belongs to: bound to `office` now if it was unknown.
 Result<std::string> BindReplica(Db& db, const std::string& replica_id, const std::string& office);

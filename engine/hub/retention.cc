@@ -115,39 +115,6 @@ std::string CoveredTombstones(std::int64_t id) {
 
 }  // namespace
 
-Status CreateRetentionTables(Db& db) {
-  return db.Exec(R"sql(
-CREATE TABLE IF NOT EXISTS _sync_hub_acks (
-  replica_id TEXT PRIMARY KEY NOT NULL,
-  office_id TEXT NOT NULL,
-  own INTEGER NOT NULL DEFAULT 0,
-  received INTEGER NOT NULL DEFAULT 0,
-  acked_ms INTEGER,
-  retired_ms INTEGER
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS _sync_retention (
-  id INTEGER PRIMARY KEY,
-  cleaned_ms INTEGER NOT NULL,
-  retain_days INTEGER NOT NULL,
-  head_own INTEGER NOT NULL,
-  head_received INTEGER NOT NULL,
-  floor_own INTEGER NOT NULL,
-  floor_received INTEGER NOT NULL,
-  counted INTEGER NOT NULL,
-  lapsed INTEGER NOT NULL,
-  slimmed INTEGER NOT NULL DEFAULT 0,
-  covered INTEGER NOT NULL DEFAULT 0,
-  max_clock INTEGER NOT NULL DEFAULT 0
-);
-CREATE TABLE IF NOT EXISTS _sync_retention_horizon (
-  cleaning INTEGER NOT NULL,
-  origin TEXT NOT NULL,
-  hlc INTEGER NOT NULL,
-  PRIMARY KEY (cleaning, origin)
-) WITHOUT ROWID;
-)sql");
-}
-
 Status RecordAck(Db& db, const std::string& replica_id, const std::string& office,
                  const wire::HubCursor& position, std::int64_t now_ms) {
   LIAISON_ASSIGN_OR_RETURN(
@@ -243,7 +210,6 @@ Result<std::string> RetentionGuard::Check(Db& db, const Change& c) {
 
 Result<std::map<std::string, OfficeRetention>> OfficeRetentionStanding(Db& db,
                                                                        std::int64_t now_ms) {
-  LIAISON_RETURN_IF_ERROR(CreateRetentionTables(db));
   LIAISON_ASSIGN_OR_RETURN(std::optional<HubCleaning> last, LastHubCleaning(db));
   const std::int64_t window = (last ? last->retain_days : kDefaultRetainDays) * kDayMs;
   LIAISON_ASSIGN_OR_RETURN(std::vector<KnownReplica> replicas, KnownReplicas(db));
@@ -316,7 +282,6 @@ Result<HubCleaning> CompactHub(Replica& hub, const CompactOptions& options) {
     return Status::InvalidArgument("the retention window must be at least 1 day");
   }
   Db& db = hub.db();
-  LIAISON_RETURN_IF_ERROR(hub_internal::CreateHubTables(db));
   LIAISON_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(db));
   const std::int64_t now =
       options.now_ms > 0 ? options.now_ms : static_cast<std::int64_t>(WallMillis());

@@ -104,12 +104,6 @@ Status RowScopes::RememberBeforeDelete(const std::string& table, const std::stri
   return save->Run();
 }
 
-Status CreateScopeTable(Db& db) {
-  return db.Exec(
-      "CREATE TABLE IF NOT EXISTS _sync_hub_scope (tbl TEXT NOT NULL, pk TEXT NOT NULL, "
-      "owner TEXT NOT NULL, audience TEXT, PRIMARY KEY (tbl, pk)) WITHOUT ROWID");
-}
-
 Result<TableColumns> TablesAtVersion(int schema_version) {
   auto all = DomainMigrations();
   if (schema_version < 1 || schema_version > static_cast<int>(all.size())) {

@@ -60,8 +60,6 @@ class RowScopes {
   std::map<std::string, Stmt> row_stmts_;  // the owner lookup of each table, by table
 };
 
-// Creates `_sync_hub_scope` when missing.
-Status CreateScopeTable(Db& db);
 
 // The replicated tables and their columns at each schema version this program knows
 // (built once from the migrations in an in-memory database).

@@ -7,13 +7,6 @@
 namespace liaison {
 namespace {
 
-// Per origin, the highest seq (and clock) this replica removed from its logs.
-Status CreateCleanedTable(Db& db) {
-  return db.Exec(
-      "CREATE TABLE IF NOT EXISTS _sync_cleaned (origin TEXT PRIMARY KEY NOT NULL, seq INTEGER "
-      "NOT NULL, hlc INTEGER NOT NULL, cleaned_ms INTEGER NOT NULL) WITHOUT ROWID");
-}
-
 // The horizon as a temporary table `temp._sync_horizon (origin, hlc)`, for joins.
 Status LoadHorizon(Db& db, const CleaningHorizon& horizon) {
   LIAISON_RETURN_IF_ERROR(
@@ -73,7 +66,6 @@ Result<ReplicaCleaning> CleanReplica(Replica& office, const CleaningHorizon& hor
     return Status::FailedPrecondition("the hub's master copy is never cleaned");
   }
   Db& db = office.db();
-  LIAISON_RETURN_IF_ERROR(CreateCleanedTable(db));
   LIAISON_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(db));
   // Every own change sealed (its values kept) and folded into the row metadata first.
   LIAISON_RETURN_IF_ERROR(PrepareLocalLog(db));

@@ -9,20 +9,6 @@ namespace liaison {
 
 namespace sync_internal {
 
-Status CreateLinkTable(Db& db) {
-  return db.Exec(
-      "CREATE TABLE IF NOT EXISTS _sync_hub_link (hub_replica_id TEXT PRIMARY KEY NOT NULL, "
-      "cursor_own INTEGER NOT NULL DEFAULT 0, cursor_received INTEGER NOT NULL DEFAULT 0, "
-      "schema_version INTEGER NOT NULL DEFAULT 0, last_sync_at TEXT, last_equal_at TEXT, "
-      "last_equal_sequence INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;"
-      // Every checkpoint of a hub's audit chain the office received; extends = 0 for
-      // one that did not extend the one kept before it (evidence of a rewrite).
-      "CREATE TABLE IF NOT EXISTS _sync_witness (hub_replica_id TEXT NOT NULL, n INTEGER NOT "
-      "NULL, head BLOB NOT NULL, signed_ms INTEGER NOT NULL, signature BLOB NOT NULL, "
-      "certificate BLOB NOT NULL, seen_ms INTEGER NOT NULL, extends INTEGER NOT NULL, "
-      "PRIMARY KEY (hub_replica_id, n, head)) WITHOUT ROWID");
-}
-
 }  // namespace sync_internal
 
 Status OfficeSession::State::LoadLastSeen() {

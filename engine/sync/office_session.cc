@@ -29,7 +29,6 @@ Result<OfficeSession> OfficeSession::Begin(Replica& replica, const OfficeSyncOpt
       options.push_window == 0) {
     return Status::InvalidArgument("batch, window and frame limits must be positive");
   }
-  LIAISON_RETURN_IF_ERROR(sync_internal::CreateLinkTable(replica.db()));
   auto s = std::make_unique<State>();
   s->replica = &replica;
   s->options = options;

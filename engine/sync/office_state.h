@@ -23,8 +23,6 @@ namespace liaison {
 
 namespace sync_internal {
 
-// Creates `_sync_hub_link` and `_sync_witness` when missing (office_link.cc).
-Status CreateLinkTable(Db& db);
 
 }  // namespace sync_internal
 

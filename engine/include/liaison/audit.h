@@ -26,8 +26,6 @@
 
 namespace liaison {
 
-// Creates `_sync_audit` if missing. REQUIRES: a hub replica.
-Status CreateAuditTables(Db& db);
 
 // Chains every change of the hub's log not chained yet; returns how many.
 Result<std::int64_t> ExtendChain(Replica& hub);

@@ -10,6 +10,7 @@
 // Thread-safety: plain values; functions use the caller's Db.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -35,7 +36,13 @@ struct TableInfo {
   bool HasColumn(const std::string& column) const;
 };
 
-// Creates the `_sync_` metadata tables when missing (idempotent).
+// The version of the `_sync_` metadata schema this program writes: the one home of
+// every `_sync_` table's DDL is engine/store/tables.cc, in numbered steps.
+inline constexpr std::int64_t kSyncSchemaVersion = 3;
+
+// Creates the `_sync_` metadata tables, or takes a replica from its recorded version
+// (`_sync_schema`) to kSyncSchemaVersion; refuses a replica of a newer version.
+// Idempotent; joins the caller's transaction when one is open.
 Status CreateSyncMetadata(Db& db);
 
 // The replicated tables of `db`, sorted by name.
