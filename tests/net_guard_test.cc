@@ -21,7 +21,7 @@ namespace {
 using namespace std::string_literals;
 using std::chrono::milliseconds;
 using ::testing::HasSubstr;
-using Clock = std::chrono::steady_clock;
+using SteadyClock = std::chrono::steady_clock;
 
 std::vector<std::string> Lines(const std::string& text) {
   std::vector<std::string> lines;
@@ -100,7 +100,7 @@ TEST_F(NetGuard, AnOfficeSyncsWhileUnauthenticatedConnectionsFloodTheHandshakes)
   options.refusal_log_interval = milliseconds(500);
   HubThread hub(options);
   ASSERT_NE(hub.port(), 0) << hub.Stop().message();
-  const auto started = Clock::now();
+  const auto started = SteadyClock::now();
   // 500 idle connections and 200 trickling a ClientHello, from 8 addresses, each
   // reopened 10 ms after the hub closes it.
   ConnectionFlood flood(hub.port(), {.idle = 500,
@@ -109,8 +109,8 @@ TEST_F(NetGuard, AnOfficeSyncsWhileUnauthenticatedConnectionsFloodTheHandshakes)
                                      .trickle_every = milliseconds(200),
                                      .reopen_after = milliseconds(10),
                                      .limit = std::chrono::seconds(20)});
-  for (auto until = Clock::now() + std::chrono::seconds(5);
-       Clock::now() < until && (flood.opened() < 2000 || flood.closed_by_hub() < 1000);) {
+  for (auto until = SteadyClock::now() + std::chrono::seconds(5);
+       SteadyClock::now() < until && (flood.opened() < 2000 || flood.closed_by_hub() < 1000);) {
     std::this_thread::sleep_for(milliseconds(50));
   }
   ASSERT_GE(flood.closed_by_hub(), 1000) << "the flood did not reach the hub";
@@ -122,7 +122,7 @@ TEST_F(NetGuard, AnOfficeSyncsWhileUnauthenticatedConnectionsFloodTheHandshakes)
   EXPECT_GT(flood.opened(), 2000);
   flood.Stop();
   ASSERT_OK(hub.Stop());
-  const auto took = Clock::now() - started;
+  const auto took = SteadyClock::now() - started;
 
   // A few refusals of each interval have a line of their own; the others are counted
   // in one summary line per interval, with the peers that were refused most.

@@ -11,7 +11,7 @@
 namespace liaison::net {
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using SteadyClock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
 TEST(NetFrameBudget, AReaderPastTheBudgetWaitsForBytesGivenBack) {
@@ -20,7 +20,7 @@ TEST(NetFrameBudget, AReaderPastTheBudgetWaitsForBytesGivenBack) {
   std::vector<std::string> events;
   auto take = [&](std::string name, std::uint64_t bytes,
                   milliseconds wait) -> asio::awaitable<void> {
-    bool ok = co_await budget.Take(bytes, Clock::now() + wait);
+    bool ok = co_await budget.Take(bytes, SteadyClock::now() + wait);
     events.push_back(name + (ok ? " took" : " gave up"));
   };
   auto give_later = [&](std::uint64_t bytes, milliseconds after) -> asio::awaitable<void> {
@@ -34,9 +34,9 @@ TEST(NetFrameBudget, AReaderPastTheBudgetWaitsForBytesGivenBack) {
   asio::co_spawn(io, take("c", 50, milliseconds(50)), asio::detached);
   asio::co_spawn(io, take("huge", 101, milliseconds(2000)), asio::detached);
   asio::co_spawn(io, give_later(80, milliseconds(300)), asio::detached);
-  const auto started = Clock::now();
+  const auto started = SteadyClock::now();
   io.run();
-  EXPECT_LT(Clock::now() - started, milliseconds(1500));
+  EXPECT_LT(SteadyClock::now() - started, milliseconds(1500));
   EXPECT_EQ(events,
             (std::vector<std::string>{"a took", "huge gave up", "c gave up", "gave 80", "b took"}));
   EXPECT_EQ(budget.in_use(), 50u);

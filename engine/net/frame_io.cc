@@ -90,7 +90,10 @@ void FrameBudget::Give(std::uint64_t bytes) {
   for (asio::steady_timer* waiter : waiters_) waiter->cancel();
 }
 
-namespace {
+// Named, not anonymous: a coroutine frame holds it, and a unity build compiles this
+// file as an included one, where a frame member of an anonymous-namespace type is an
+// error (-Wsubobject-linkage).
+namespace frame_internal {
 
 // The bytes a frame holds of the budget, given back when the frame is done.
 class BudgetCharge {
@@ -117,7 +120,7 @@ class BudgetCharge {
   std::uint64_t taken_ = 0;
 };
 
-}  // namespace
+}  // namespace frame_internal
 
 asio::awaitable<FrameRead> ReadFrame(TlsStream& stream, std::uint32_t max_frame_bytes,
                                      Duration limit, FrameBudget* budget) {
@@ -137,7 +140,7 @@ asio::awaitable<FrameRead> ReadFrame(TlsStream& stream, std::uint32_t max_frame_
   // announced length (at most the cap, checked above) reserves nothing by itself.
   const auto deadline = std::chrono::steady_clock::now() + limit;
   std::vector<char> body;
-  BudgetCharge charge(budget);
+  frame_internal::BudgetCharge charge(budget);
   while (body.size() < *length) {
     const std::size_t chunk = std::min<std::size_t>(kFrameChunkBytes, *length - body.size());
     const std::size_t at = body.size();
