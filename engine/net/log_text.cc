@@ -2,21 +2,26 @@
 #include "net/log_text.h"
 
 #include <cstdint>
-#include <cstdio>
 
 namespace liaison::net {
 namespace {
 
+constexpr char kHexDigits[] = "0123456789ABCDEF";
+
 void AppendByte(std::string& out, unsigned char b) {
-  char hex[5];
-  std::snprintf(hex, sizeof hex, "\\x%02X", b);
-  out += hex;
+  out += "\\x";
+  out += kHexDigits[b >> 4];
+  out += kHexDigits[b & 0xF];
 }
 
+// "\u{XXXX}": at least four hex digits, more when the code point needs them.
 void AppendCodePoint(std::string& out, char32_t cp) {
-  char text[12];
-  std::snprintf(text, sizeof text, "\\u{%04X}", static_cast<unsigned>(cp));
-  out += text;
+  const auto v = static_cast<std::uint32_t>(cp);
+  int digits = 4;
+  while (digits < 8 && (v >> (4 * digits)) != 0) ++digits;
+  out += "\\u{";
+  for (int i = digits - 1; i >= 0; --i) out += kHexDigits[(v >> (4 * i)) & 0xF];
+  out += '}';
 }
 
 // The length of the valid UTF-8 sequence at the start of `s` (1 to 4) and its code
