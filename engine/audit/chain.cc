@@ -163,7 +163,7 @@ class ChainWriter {
   // `c` is the change at log position `at`.
   Status Append(const Change& c, const LogPosition& at) {
     ++end_.n;
-    if (at.own + at.received != end_.n) {
+    if (at.sequence() != end_.n) {
       return Status::Corruption("the master log's position " + std::to_string(at.own) + "+" +
                                 std::to_string(at.received) + " does not match chain entry " +
                                 std::to_string(end_.n));

@@ -133,13 +133,13 @@ struct HubSession::State {
   Result<wire::Message> Push(const Batch& batch, BatchCheck& check, bool careful);
   Result<wire::Message> OnRetentionRequest(const wire::RetentionRequest& request);
   Result<wire::Message> Pull(const wire::PullRequest& request);
-  Result<wire::PullBatch> Collect(const wire::HubCursor& after, std::uint32_t limit,
+  Result<wire::PullBatch> Collect(const LogPosition& after, std::uint32_t limit,
                                   std::int64_t max_scanned);
   Result<wire::Message> OnVerify(const wire::Verify& verify);
   Result<wire::Message> OnWitnessRequest(const wire::WitnessRequest& request);
   Result<bool> Deliverable(const Change& c, RowScopes& scopes, const TableColumns& tables);
   Result<std::string> ScopeDigest();
-  Result<wire::HubCursor> Head();
+  Result<LogPosition> Head();
 };
 
 HubSession::HubSession(std::unique_ptr<State> state) : state_(std::move(state)) {}
@@ -373,7 +373,7 @@ Result<wire::Message> HubSession::State::OnRetentionRequest(const wire::Retentio
     return Refuse(wire::RefusalCode::kUnexpected,
                   "a RetentionRequest before the scope digests were compared");
   }
-  LIAISON_ASSIGN_OR_RETURN(wire::HubCursor head, Head());
+  LIAISON_ASSIGN_OR_RETURN(LogPosition head, Head());
   LIAISON_ASSIGN_OR_RETURN(std::int64_t watermark, Watermark());
   wire::Retention out;
   // A replica about to be re-seeded acknowledges nothing: it is retired at the end.
@@ -427,8 +427,8 @@ Result<wire::Message> HubSession::State::Pull(const wire::PullRequest& request) 
 
 // Up to `limit` changes for this office past `after`, within one frame, looking at
 // no more than `max_scanned` changes of the log.
-Result<wire::PullBatch> HubSession::State::Collect(const wire::HubCursor& after,
-                                                  std::uint32_t limit, std::int64_t max_scanned) {
+Result<wire::PullBatch> HubSession::State::Collect(const LogPosition& after, std::uint32_t limit,
+                                                   std::int64_t max_scanned) {
   LIAISON_ASSIGN_OR_RETURN(const TableColumns* tables, hub->TablesAt(schema_version));
   LIAISON_ASSIGN_OR_RETURN(RowScopes scopes, RowScopes::Prepare(db()));
   // Room for the frame's own fields around the changes.
@@ -436,9 +436,8 @@ Result<wire::PullBatch> HubSession::State::Collect(const wire::HubCursor& after,
   wire::PullBatch out;
   std::size_t bytes = 0;
   std::int64_t scanned = 0;
-  LIAISON_ASSIGN_OR_RETURN(
-      ChangeReader reader,
-      ChangeReader::OpenAfter(hub->replica, LogPosition{after.own, after.received}, replica_id));
+  LIAISON_ASSIGN_OR_RETURN(ChangeReader reader,
+                           ChangeReader::OpenAfter(hub->replica, after, replica_id));
   LogPosition before = reader.position();
   for (;;) {
     if (out.changes.size() >= limit || scanned >= max_scanned) {
@@ -459,22 +458,22 @@ Result<wire::PullBatch> HubSession::State::Collect(const wire::HubCursor& after,
                                 std::to_string(options().max_frame_bytes) + " bytes");
       }
       out.more = true;
-      out.next = wire::HubCursor{before.own, before.received};
+      out.next = before;
       return out;
     }
     bytes += size;
     out.changes.push_back(std::move(*c));
   }
-  out.next = wire::HubCursor{reader.position().own, reader.position().received};
+  out.next = reader.position();
   return out;
 }
 
-Result<wire::HubCursor> HubSession::State::Head() {
+Result<LogPosition> HubSession::State::Head() {
   LIAISON_ASSIGN_OR_RETURN(std::int64_t own,
                            db().QueryInt("SELECT coalesce(max(seq), 0) FROM _sync_changes"));
   LIAISON_ASSIGN_OR_RETURN(std::int64_t received,
                            db().QueryInt("SELECT coalesce(max(pos), 0) FROM _sync_received"));
-  return wire::HubCursor{own, received};
+  return LogPosition{own, received};
 }
 
 Result<std::string> HubSession::State::ScopeDigest() {
@@ -491,7 +490,7 @@ Result<wire::Message> HubSession::State::OnVerify(const wire::Verify& verify) {
     return Refuse(wire::RefusalCode::kMalformed, "negative cursor");
   }
   LIAISON_ASSIGN_OR_RETURN(wire::PullBatch pending, Collect(verify.at, 1, 1'000'000));
-  LIAISON_ASSIGN_OR_RETURN(wire::HubCursor head, Head());
+  LIAISON_ASSIGN_OR_RETURN(LogPosition head, Head());
   wire::Verdict verdict;
   verdict.hub_sequence = head.sequence();
   if (!pending.changes.empty() || pending.more) return wire::Message(verdict);
