@@ -168,9 +168,10 @@ class ChainWriter {
                                 std::to_string(at.received) + " does not match chain entry " +
                                 std::to_string(end_.n));
     }
-    LIAISON_ASSIGN_OR_RETURN(std::string office, offices_.Of(c.origin));
+    LIAISON_ASSIGN_OR_RETURN(std::string office, offices_.Of(c.origin.value()));
     // A hub's own change entered the master copy when it was written.
-    const std::int64_t accepted = c.origin == self_ ? static_cast<std::int64_t>(c.hlc >> 16) : now_;
+    const std::int64_t accepted =
+        c.origin == self_ ? static_cast<std::int64_t>(c.hlc.millis()) : now_;
     if (const std::string* digest = Foreseen(c, office)) {
       end_.head = ChainLink(end_.head, *digest);
     } else {
@@ -191,12 +192,12 @@ class ChainWriter {
 
  private:
   ChainWriter(Replica& hub, ChainEnd end, Offices offices, Stmt append)
-      : self_(hub.info().replica_id.value()),
+      : self_(hub.info().replica_id),
         end_(std::move(end)),
         offices_(std::move(offices)),
         append_(std::move(append)) {}
 
-  std::string self_;
+  ReplicaId self_;
   ChainEnd end_;
   Offices offices_;
   Stmt append_;
@@ -366,10 +367,9 @@ Result<ChainReport> WalkChain(Replica& hub, const EntryVisitor& visit) {
     }
     const std::optional<Change>& c = *next;
     if (!c) break;
-    if (c->origin != hub.info().replica_id.value()) {
-      return bad(report.entries + 1,
-                 "received change " + c->origin + ":" + std::to_string(c->seq) + " (" + c->table +
-                     " " + c->pk + ") is in the master log but not in the chain");
+    if (c->origin != hub.info().replica_id) {
+      return bad(report.entries + 1, "received change " + c->name() + " (" + c->table + " " +
+                                         c->pk + ") is in the master log but not in the chain");
     }
     ++report.own_unchained;
   }

@@ -292,12 +292,12 @@ wire::Message HubSession::State::OnPush(const Batch& batch, const std::string* s
   }
   for (size_t i = 0; i < batch.changes.size(); ++i) {
     const Change& c = batch.changes[i];
-    if (c.origin != replica_id) {
+    if (c.origin.value() != replica_id) {
       return Refuse(RC::kBatch, "change " + std::to_string(i + 1) + " comes from replica " +
-                                    c.origin + ", not from " + replica_id);
+                                    c.origin.value() + ", not from " + replica_id);
     }
-    if (i > 0 && c.seq != batch.changes[i - 1].seq + 1) {
-      return Refuse(RC::kBatch, "changes are not consecutive at seq " + std::to_string(c.seq));
+    if (i > 0 && c.seq != batch.changes[i - 1].seq.next()) {
+      return Refuse(RC::kBatch, "changes are not consecutive at seq " + c.seq.ToString());
     }
   }
   // The signature covers every change of the batch, duplicates and quarantined ones
@@ -305,8 +305,14 @@ wire::Message HubSession::State::OnPush(const Batch& batch, const std::string* s
   const auto now = static_cast<std::int64_t>(WallMillis());
   std::optional<SignedBatch> to_check;
   if (signature != nullptr) {
-    to_check = SignedBatch{office, replica_id, batch.changes.front().seq, batch.changes.back().seq,
-                           now, {}, *signature, certificate};
+    to_check = SignedBatch{office,
+                           replica_id,
+                           batch.changes.front().seq.value(),
+                           batch.changes.back().seq.value(),
+                           now,
+                           {},
+                           *signature,
+                           certificate};
   }
   // If every change is new and merged, they become the chain's next entries.
   Result<std::int64_t> last_entry = LastChainEntry(db());
@@ -324,9 +330,9 @@ wire::Message HubSession::State::OnPush(const Batch& batch, const std::string* s
 Result<wire::Message> HubSession::State::Push(const Batch& batch, BatchCheck& check,
                                               bool careful) {
   LIAISON_ASSIGN_OR_RETURN(std::int64_t watermark, Watermark());
-  if (!batch.changes.empty() && batch.changes.front().seq > watermark + 1) {
+  if (!batch.changes.empty() && batch.changes.front().seq > Seq(watermark).next()) {
     return Refuse(wire::RefusalCode::kBatch,
-                  "batch starts at seq " + std::to_string(batch.changes.front().seq) +
+                  "batch starts at seq " + batch.changes.front().seq.ToString() +
                       " but the hub holds only up to " + std::to_string(watermark));
   }
   wire::PushAck ack;
@@ -334,13 +340,13 @@ Result<wire::Message> HubSession::State::Push(const Batch& batch, BatchCheck& ch
   LIAISON_ASSIGN_OR_RETURN(Admission admission,
                            door().Begin({office, replica_id, careful, /*changes_outlive=*/true}));
   for (const Change& c : batch.changes) {
-    if (c.seq <= watermark) {
+    if (c.seq <= Seq(watermark)) {
       ++ack.duplicates;
       continue;
     }
     LIAISON_ASSIGN_OR_RETURN(hub_internal::Verdict verdict, admission.Admit(c));
     if (verdict.outcome == hub_internal::Verdict::Outcome::kKeptAside) {
-      ack.quarantined.push_back(wire::Quarantined{c.seq, Shorten(verdict.reason)});
+      ack.quarantined.push_back(wire::Quarantined{c.seq.value(), Shorten(verdict.reason)});
     }
   }
   LIAISON_ASSIGN_OR_RETURN(bool signature_valid, check.Wait());
@@ -399,7 +405,7 @@ Result<wire::Message> HubSession::State::OnRetentionRequest(const wire::Retentio
 // Whether `c` goes to this office: not its own, in its scope, storable at its schema.
 Result<bool> HubSession::State::Deliverable(const Change& c, RowScopes& scopes,
                                             const TableColumns& tables) {
-  if (c.origin == replica_id) return false;
+  if (c.origin.value() == replica_id) return false;
   auto table = tables.find(c.table);
   if (table == tables.end()) return false;  // held back until the office upgrades
   for (const auto& cv : c.values) {
@@ -453,8 +459,7 @@ Result<wire::PullBatch> HubSession::State::Collect(const LogPosition& after, std
     LIAISON_ASSIGN_OR_RETURN(std::size_t size, wire::EncodedChangeBytes(*c));
     if (bytes + size > budget) {
       if (out.changes.empty()) {
-        return Status::Internal("change " + c->origin + ":" + std::to_string(c->seq) +
-                                " does not fit in a frame of " +
+        return Status::Internal("change " + c->name() + " does not fit in a frame of " +
                                 std::to_string(options().max_frame_bytes) + " bytes");
       }
       out.more = true;

@@ -224,7 +224,7 @@ Result<std::string> RetentionGuard::Check(Db& db, const Change& c) {
   tombstone_->Bind(1, std::string_view(c.table)).Bind(2, std::string_view(c.pk));
   LIAISON_ASSIGN_OR_RETURN(bool found, tombstone_->Step());
   if (!found) return std::string();
-  const Clock deleted{static_cast<std::uint64_t>(tombstone_->Int(0)), tombstone_->Text(1)};
+  const Clock deleted{Hlc::FromInt64(tombstone_->Int(0)), ReplicaId(tombstone_->Text(1))};
   tombstone_->Reset();
   // An insert made at or before the delete, or a change of an incarnation it removed
   // (or an earlier one).
@@ -233,9 +233,8 @@ Result<std::string> RetentionGuard::Check(Db& db, const Change& c) {
     return std::string();
   }
   return "retention: row " + c.table + " " + c.pk + " was deleted at " +
-         UtcText(static_cast<std::int64_t>(deleted.hlc >> 16)) +
-         " and every office had acknowledged it when the hub cleaned; this " +
-         ChangeOpName(c.op) +
+         UtcText(static_cast<std::int64_t>(deleted.hlc.millis())) +
+         " and every office had acknowledged it when the hub cleaned; this " + ChangeOpName(c.op) +
          (insert ? " was made before that delete" : " was made on the incarnation it removed") +
          " and would bring the row back: kept aside";
 }

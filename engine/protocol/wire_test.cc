@@ -43,8 +43,10 @@ class FrameBytes {
   FrameBytes& Clock(std::uint64_t hlc, std::string_view origin) { return U64(hlc).Str(origin); }
   // BUNDLE.md, "Change payload", without the flag.
   FrameBytes& Change(const liaison::Change& c) {
-    Str(c.origin).I64(c.seq).U64(c.hlc).Str(c.table).Str(c.pk);
-    U8(static_cast<std::uint8_t>(c.op)).Clock(c.epoch.hlc, c.epoch.origin).U64(c.values.size());
+    Str(c.origin.value()).I64(c.seq.value()).U64(c.hlc.packed()).Str(c.table).Str(c.pk);
+    U8(static_cast<std::uint8_t>(c.op))
+        .Clock(c.epoch.hlc.packed(), c.epoch.origin.value())
+        .U64(c.values.size());
     for (const auto& cv : c.values) {
       Str(cv.column);
       if (const auto* i = std::get_if<std::int64_t>(&cv.value)) {
@@ -55,7 +57,7 @@ class FrameBytes {
         U8(0x00);
       }
       U8(cv.base ? 1 : 0);
-      if (cv.base) Clock(cv.base->hlc, cv.base->origin);
+      if (cv.base) Clock(cv.base->hlc.packed(), cv.base->origin.value());
     }
     return *this;
   }
@@ -89,22 +91,38 @@ struct Golden {
 
 std::vector<Change> OfficeChanges() {
   const std::string pk = "019abcdef012a1b2c3d4e5f6a7b8c9d0";
-  Change insert{kOffice, 42, kHlc1, "voters", pk, ChangeOp::kInsert, Clock{}, {}};
+  Change insert{ReplicaId(kOffice), Seq(42), Hlc(kHlc1), "voters", pk,
+                ChangeOp::kInsert,  Clock{}, {}};
   insert.values = {{"owner", std::string("town-a"), std::nullopt},
                    {"name", std::string("张伟"), std::nullopt},
                    {"is_representative", std::int64_t{0}, std::nullopt},
                    {"contact", std::monostate{}, std::nullopt}};
-  Change update{kOffice, 43, kHlc1 + 1, "voters", pk, ChangeOp::kUpdate, Clock{kHlc1, kOffice}, {}};
-  update.values = {{"name", std::string("Li"), Clock{kHlc1, kOffice}}};
+  Change update{ReplicaId(kOffice),
+                Seq(43),
+                Hlc(kHlc1 + 1),
+                "voters",
+                pk,
+                ChangeOp::kUpdate,
+                Clock{Hlc(kHlc1), ReplicaId(kOffice)},
+                {}};
+  update.values = {{"name", std::string("Li"), Clock{Hlc(kHlc1), ReplicaId(kOffice)}}};
   return {insert, update};
 }
 
 std::vector<Change> HubChanges() {
-  Change insert{kHub, 7, kHlc1 + 5, "criteria", "c1", ChangeOp::kInsert, Clock{}, {}};
+  Change insert{ReplicaId(kHub), Seq(7), Hlc(kHlc1 + 5), "criteria", "c1", ChangeOp::kInsert,
+                Clock{},         {}};
   insert.values = {{"owner", std::string("city"), std::nullopt},
                    {"points", std::numeric_limits<std::int64_t>::min(), std::nullopt}};
-  Change remove{kHub, 8, kHlc1 + 6, "criteria", "c0", ChangeOp::kDelete, Clock{kHlc1, kHub}, {}};
-  remove.values = {{"points", std::monostate{}, Clock{kHlc1 + 2, kHub}}};
+  Change remove{ReplicaId(kHub),
+                Seq(8),
+                Hlc(kHlc1 + 6),
+                "criteria",
+                "c0",
+                ChangeOp::kDelete,
+                Clock{Hlc(kHlc1), ReplicaId(kHub)},
+                {}};
+  remove.values = {{"points", std::monostate{}, Clock{Hlc(kHlc1 + 2), ReplicaId(kHub)}}};
   return {insert, remove};
 }
 
@@ -384,7 +402,7 @@ TEST(WireCodec, ErrorsNameTheMessageTheChangeAndTheField) {
   std::string body = Body(batch);
   // Cut the frame inside the third change's table name and claim a longer one.
   std::size_t third = kPushBatchFixedBytes + 2 * EncodedChangeBytes(golden.changes[0]).value();
-  std::size_t table = third + 8 + golden.changes[0].origin.size() + 16;
+  std::size_t table = third + 8 + golden.changes[0].origin.value().size() + 16;
   body.resize(table + 8 + 12);
   for (int i = 0; i < 8; ++i) body[table + i] = static_cast<char>((99999ull >> (8 * i)) & 0xFF);
   EXPECT_EQ(RefusedWith(body),
