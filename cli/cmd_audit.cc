@@ -111,16 +111,18 @@ void PrintHistory(const RowHistory& h, bool json) {
     JsonWriter w;
     w.BeginObject().Key("changes").BeginArray();
     for (const auto& e : h.events) {
+      // clang-format off
       w.BeginObject()
           .Key("entry").Int(e.n)
           .Key("accepted_at").String(FormatMs(e.accepted_ms))
           .Key("office").String(e.office)
           .Key("signed_by").String(e.signed_by)
-          .Key("origin").String(e.change.origin)
-          .Key("seq").Int(e.change.seq)
+          .Key("origin").String(e.change.origin.value())
+          .Key("seq").Int(e.change.seq.value())
           .Key("op").String(ChangeOpName(e.change.op))
-          .Key("hlc").Int(static_cast<std::int64_t>(e.change.hlc))
+          .Key("hlc").Int(e.change.hlc.as_int64())
           .Key("before");
+      // clang-format on
       WriteRow(w, e.before);
       w.Key("after");
       WriteRow(w, e.after);
@@ -128,15 +130,17 @@ void PrintHistory(const RowHistory& h, bool json) {
     }
     w.EndArray().Key("conflicts").BeginArray();
     for (const auto& k : h.conflicts) {
+      // clang-format off
       w.BeginObject()
           .Key("detected_at").String(k.detected_at)
           .Key("column").String(k.column)
           .Key("reason").String(k.reason)
           .Key("winner").Val(k.winner.value)
-          .Key("winner_origin").String(k.winner.clock.origin)
+          .Key("winner_origin").String(k.winner.clock.origin.value())
           .Key("loser").Val(k.loser.value)
-          .Key("loser_origin").String(k.loser.clock.origin)
+          .Key("loser_origin").String(k.loser.clock.origin.value())
           .EndObject();
+      // clang-format on
     }
     w.EndArray().EndObject();
     std::cout << w.str() << "\n";
@@ -144,8 +148,7 @@ void PrintHistory(const RowHistory& h, bool json) {
   }
   for (const auto& e : h.events) {
     std::cout << "entry " << e.n << "  " << FormatMs(e.accepted_ms) << "  office " << e.office
-              << "  " << ChangeOpName(e.change.op) << " (" << e.change.origin << ":"
-              << e.change.seq << ")\n"
+              << "  " << ChangeOpName(e.change.op) << " (" << e.change.name() << ")\n"
               << "  signed: " << (e.signed_by.empty() ? "no" : "by " + e.signed_by) << "\n"
               << "  before: " << ValuesText(e.before) << "\n"
               << "  after:  " << ValuesText(e.after) << "\n";

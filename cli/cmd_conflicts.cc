@@ -33,8 +33,8 @@ std::string ShownValue(const Value& v) {
 }
 
 std::string ShownSide(const ConflictSide& side) {
-  return ShownValue(side.value) + " @ " + Hlc(side.clock.hlc).ToString() + " (" +
-         ShortOrigin(side.clock.origin) + ")";
+  return ShownValue(side.value) + " @ " + side.clock.hlc.ToString() + " (" +
+         ShortOrigin(side.clock.origin.value()) + ")";
 }
 
 // "2026-11-27T08:14:13.123Z" -> "2026-11-27 08:14:13"
@@ -48,9 +48,9 @@ void WriteSide(JsonWriter& w, const ConflictSide& side) {
   // clang-format off
   w.BeginObject()
       .Key("value").Val(side.value)
-      .Key("hlc").Int(static_cast<std::int64_t>(side.clock.hlc))
-      .Key("time").String(Hlc(side.clock.hlc).ToString())
-      .Key("origin").String(side.clock.origin)
+      .Key("hlc").Int(side.clock.hlc.as_int64())
+      .Key("time").String(side.clock.hlc.ToString())
+      .Key("origin").String(side.clock.origin.value())
       .EndObject();
   // clang-format on
 }

@@ -212,9 +212,9 @@ TEST_F(BundleCorruptionTest, AChangeTheReplicaCannotTakeRollsBackTheWholeImport)
   std::ofstream out(File("odd.bundle"), std::ios::binary);
   BundleHeader header{"0190aaaaaaaaaaaaaaaaaaaaaaaaaaaa", "town-z", Role::kOffice, 1, 1, {}};
   auto writer = Must(BundleWriter::Begin(out, header));
-  Change ok{"0190aaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-            1,
-            1ull << 40,
+  Change ok{ReplicaId("0190aaaaaaaaaaaaaaaaaaaaaaaaaaaa"),
+            Seq(1),
+            Hlc(1ull << 40),
             "voters",
             "z1",
             ChangeOp::kInsert,
@@ -227,7 +227,7 @@ TEST_F(BundleCorruptionTest, AChangeTheReplicaCannotTakeRollsBackTheWholeImport)
                {"office_id", std::string("town-z"), std::nullopt},
                {"contact", std::monostate{}, std::nullopt}};
   Change odd = ok;
-  odd.seq = 2;
+  odd.seq = Seq(2);
   odd.table = "no_such_table";
   Must(writer.Append(ok));
   Must(writer.Append(odd));

@@ -267,8 +267,8 @@ TEST(Convergence, RelayCarriesChangesOnward) {
   EXPECT_EQ(set.DigestOf(2), set.DigestOf(0));
   std::vector<Change> at_c = ReadChanges(set[2]);
   ASSERT_EQ(at_c.size(), 1u);
-  EXPECT_EQ(at_c[0].origin, set[0].info().replica_id.value());  // same origin, seq and clock
-  EXPECT_EQ(at_c[0].seq, 1);
+  EXPECT_EQ(at_c[0].origin, set[0].info().replica_id);  // same origin, seq and clock
+  EXPECT_EQ(at_c[0].seq, Seq(1));
 }
 
 TEST(Convergence, ApplyingTwiceIsApplyingOnce) {

@@ -433,7 +433,8 @@ TEST_F(HubFixture, AChangeFarAheadOfTheHubsClockIsQuarantined) {
           "VALUES('v1', 'town-a', 'Li', 'worker', 'town-a')");
   std::vector<Change> changes = ReadChanges(a);
   ASSERT_EQ(changes.size(), 1u);
-  changes[0].hlc += (std::uint64_t{3} * 24 * 3600 * 1000) << 16;  // three days ahead
+  changes[0].hlc = Hlc::FromParts(changes[0].hlc.millis() + std::uint64_t{3} * 24 * 3600 * 1000,
+                                  changes[0].hlc.counter());  // three days ahead
   auto session = hub_->StartSession("town-a");
   wire::Hello hello = HelloFrom(a);
   ASSERT_TRUE(std::holds_alternative<wire::Welcome>(*session->Handle(hello)));
@@ -457,8 +458,8 @@ TEST_F(HubFixture, TheChainOfAPushedBatchVerifiesWhateverTheInsertsCarried) {
           "('v3', 'town-a', 'Ma', 'worker', 'town-a')");
   std::vector<Change> changes = ReadChanges(a);
   ASSERT_EQ(changes.size(), 3u);
-  changes[1].epoch = Clock{changes[1].hlc, changes[1].origin};
-  changes[2].values[0].base = Clock{1, "elsewhere"};
+  changes[1].epoch = changes[1].clock();
+  changes[2].values[0].base = Clock{Hlc(1), ReplicaId("elsewhere")};
   auto session = hub_->StartSession("town-a");
   ASSERT_TRUE(std::holds_alternative<wire::Welcome>(*session->Handle(HelloFrom(a))));
   for (std::uint64_t batch = 1; batch <= changes.size(); ++batch) {

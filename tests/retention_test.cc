@@ -186,10 +186,9 @@ TEST_F(RetentionFixture, AParkedUpdateAndUnpushedChangesAreNotCleaned) {
   AddActivity("town-a", "a2");
   AddActivity("town-a", "a3");
   // An update waiting for its insert, relayed by hand into the office's relay log.
-  Change update{
-      master().info().replica_id.value(),           99, 1, "criteria", "c9", ChangeOp::kUpdate,
-      Clock{1, master().info().replica_id.value()}, {}};
-  update.values = {{"title", std::string("Later"), Clock{1, master().info().replica_id.value()}}};
+  const ReplicaId& hub = master().info().replica_id;
+  Change update{hub, Seq(99), Hlc(1), "criteria", "c9", ChangeOp::kUpdate, Clock{Hlc(1), hub}, {}};
+  update.values = {{"title", std::string("Later"), Clock{Hlc(1), hub}}};
   ApplyChanges(office("town-a"), {update});
   ASSERT_EQ(Count(office("town-a"), "SELECT count(*) FROM _sync_received WHERE parked = 1"), 1);
   RetentionHorizon everything;

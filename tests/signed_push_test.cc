@@ -46,7 +46,7 @@ TEST(SignedPush, AChangeReadsBackAtTheHubExactlyAsTheOfficeSentIt) {
   std::vector<Change> sent = ReadAll(ChangeReader::OpenOwn(a, 0));
   std::vector<Change> held;
   for (Change& c : ReadAll(ChangeReader::OpenAfter(hub.replica(), LogPosition{}))) {
-    if (c.origin == a.info().replica_id.value()) held.push_back(std::move(c));
+    if (c.origin == a.info().replica_id) held.push_back(std::move(c));
   }
   ASSERT_EQ(sent.size(), 5u);
   EXPECT_EQ(held, sent);
@@ -163,8 +163,8 @@ TEST_F(SignedPushTest, ALargeBatchWithABadSignatureLeavesNothingBehind) {
   ASSERT_TRUE(session->Handle(OverTheWire(hello)));
   // Signed by the office's key, but over other changes than those sent.
   std::string signature = Must(TestOfficeSigner()->Sign(
-      BatchMessage(changes.front().origin, changes.front().seq, changes.back().seq,
-                   std::string(changes.size() * 32, '\0'))));
+      BatchMessage(changes.front().origin.value(), changes.front().seq.value(),
+                   changes.back().seq.value(), std::string(changes.size() * 32, '\0'))));
   auto refused =
       session->Handle(OverTheWire(wire::SignedPushBatch{1, changes, std::move(signature)}));
   ASSERT_TRUE(refused && std::holds_alternative<wire::Refusal>(*refused));

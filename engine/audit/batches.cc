@@ -139,14 +139,15 @@ Result<std::string> BatchChecker::Check(std::int64_t n, const std::string& offic
                                         const Change& change, std::string_view entry,
                                         std::string& signed_by, ChainReport& report) {
   signed_by.clear();
-  if (change.origin == hub_replica_id_) return std::string();
+  if (change.origin.value() == hub_replica_id_) return std::string();
   auto covers = [&](std::size_t i) {
-    return batches_[i].first_seq <= change.seq && change.seq <= batches_[i].last_seq;
+    return Seq(batches_[i].first_seq) <= change.seq && change.seq <= Seq(batches_[i].last_seq);
   };
   std::optional<std::size_t> cover;
-  if (auto last = last_cover_.find(change.origin); last != last_cover_.end() && covers(last->second)) {
+  if (auto last = last_cover_.find(change.origin.value());
+      last != last_cover_.end() && covers(last->second)) {
     cover = last->second;
-  } else if (auto it = by_origin_.find(change.origin); it != by_origin_.end()) {
+  } else if (auto it = by_origin_.find(change.origin.value()); it != by_origin_.end()) {
     for (std::size_t i : it->second) {
       if (covers(i)) {
         cover = i;
@@ -161,7 +162,7 @@ Result<std::string> BatchChecker::Check(std::int64_t n, const std::string& offic
     }
     return std::string();
   }
-  last_cover_[change.origin] = *cover;
+  last_cover_[change.origin.value()] = *cover;
   const SignedBatch& b = batches_[*cover];
   if (const std::string& problem = BatchProblem(*cover); !problem.empty()) {
     return "change " + std::to_string(n) + ": " + problem;
@@ -172,7 +173,7 @@ Result<std::string> BatchChecker::Check(std::int64_t n, const std::string& offic
   const std::size_t prefix = 1 + 8 + 8 + 8 + office.size();
   if (entry.size() <= prefix) return Status::Internal("entry " + std::to_string(n) + " too short");
   const std::string digest = Sha256(std::string_view("\x01", 1), entry.substr(prefix));
-  const auto at = static_cast<std::size_t>(change.seq - b.first_seq) * kDigest;
+  const auto at = static_cast<std::size_t>(change.seq.value() - b.first_seq) * kDigest;
   if (std::string_view(b.digests).substr(at, kDigest) != digest) {
     return "change " + std::to_string(n) + " (" + change.table + " " + change.pk +
            ") is not the change office " + b.office + " signed";

@@ -152,14 +152,15 @@ class ChainWriter {
   // `c` is the change at log position `at`.
   Status Append(const Change& c, const LogPosition& at) {
     ++end_.n;
-    if (at.own + at.received != end_.n) {
+    if (at.sequence() != end_.n) {
       return Status::Corruption("the master log's position " + std::to_string(at.own) + "+" +
                                 std::to_string(at.received) + " does not match chain entry " +
                                 std::to_string(end_.n));
     }
-    LIAISON_ASSIGN_OR_RETURN(std::string office, offices_.Of(c.origin));
+    LIAISON_ASSIGN_OR_RETURN(std::string office, offices_.Of(c.origin.value()));
     // A hub's own change entered the master copy when it was written.
-    const std::int64_t accepted = c.origin == self_ ? static_cast<std::int64_t>(c.hlc >> 16) : now_;
+    const std::int64_t accepted =
+        c.origin == self_ ? static_cast<std::int64_t>(c.hlc.millis()) : now_;
     if (const std::string* digest = Expected(c, office)) {
       end_.head = ChainLink(end_.head, *digest);
     } else {
@@ -180,12 +181,12 @@ class ChainWriter {
 
  private:
   ChainWriter(Replica& hub, ChainEnd end, Offices offices, Stmt append)
-      : self_(hub.info().replica_id.value()),
+      : self_(hub.info().replica_id),
         end_(std::move(end)),
         offices_(std::move(offices)),
         append_(std::move(append)) {}
 
-  std::string self_;
+  ReplicaId self_;
   ChainEnd end_;
   Offices offices_;
   Stmt append_;
@@ -358,10 +359,9 @@ Result<ChainReport> WalkChain(Replica& hub, const EntryVisitor& visit) {
     }
     const std::optional<Change>& c = *next;
     if (!c) break;
-    if (c->origin != hub.info().replica_id.value()) {
-      return bad(report.entries + 1,
-                 "received change " + c->origin + ":" + std::to_string(c->seq) + " (" + c->table +
-                     " " + c->pk + ") is in the master log but not in the chain");
+    if (c->origin != hub.info().replica_id) {
+      return bad(report.entries + 1, "received change " + c->name() + " (" + c->table + " " +
+                                         c->pk + ") is in the master log but not in the chain");
     }
     ++report.own_unchained;
   }

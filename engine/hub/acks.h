@@ -27,7 +27,7 @@ namespace liaison::hub_internal {
 // Records that `replica_id` (of `office`) acknowledged `position` at `now_ms`; an
 // acknowledgement never moves back.
 Status RecordAck(Db& db, const std::string& replica_id, const std::string& office,
-                 const wire::HubCursor& position, std::int64_t now_ms);
+                 const LogPosition& position, std::int64_t now_ms);
 
 // Marks `replica_id` as replaced by a re-seed: it no longer holds the horizon back,
 // and is refused (`reseed`) if it syncs again.

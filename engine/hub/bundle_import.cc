@@ -63,8 +63,8 @@ Result<ImportStats> Hub::ImportBundleOnce(State& s, const std::string& path,
     Result<Verdict> verdict = admission.Admit(*change);
     if (!verdict.ok()) {
       if (verdict.status().code() == Status::Code::kConstraint) return verdict.status();
-      return verdict.status().WithContext("record " + std::to_string(n) + " (" + change->origin +
-                                          ":" + std::to_string(change->seq) + ")");
+      return verdict.status().WithContext("record " + std::to_string(n) + " (" + change->name() +
+                                          ")");
     }
     if (verdict->outcome == Verdict::Outcome::kKeptAside) ++stats.quarantined;
     if (verdict->outcome == Verdict::Outcome::kLeft) ++stats.left;

@@ -132,13 +132,13 @@ struct HubSession::State {
   Result<wire::Message> Push(const Batch& batch, BatchCheck& check, bool careful);
   Result<wire::Message> OnRetentionRequest(const wire::RetentionRequest& request);
   Result<wire::Message> Pull(const wire::PullRequest& request);
-  Result<wire::PullBatch> Collect(const wire::HubCursor& after, std::uint32_t limit,
+  Result<wire::PullBatch> Collect(const LogPosition& after, std::uint32_t limit,
                                   std::int64_t max_scanned);
   Result<wire::Message> OnVerify(const wire::Verify& verify);
   Result<wire::Message> OnWitnessRequest(const wire::WitnessRequest& request);
   Result<bool> Deliverable(const Change& c, RowScopes& scopes, const TableColumns& tables);
   Result<std::string> ScopeDigest();
-  Result<wire::HubCursor> Head();
+  Result<LogPosition> Head();
 };
 
 HubSession::HubSession(std::unique_ptr<State> state) : state_(std::move(state)) {}
@@ -291,12 +291,12 @@ wire::Message HubSession::State::OnPush(const Batch& batch, const std::string* s
   }
   for (size_t i = 0; i < batch.changes.size(); ++i) {
     const Change& c = batch.changes[i];
-    if (c.origin != replica_id) {
+    if (c.origin.value() != replica_id) {
       return Refuse(RC::kBatch, "change " + std::to_string(i + 1) + " comes from replica " +
-                                    c.origin + ", not from " + replica_id);
+                                    c.origin.value() + ", not from " + replica_id);
     }
-    if (i > 0 && c.seq != batch.changes[i - 1].seq + 1) {
-      return Refuse(RC::kBatch, "changes are not consecutive at seq " + std::to_string(c.seq));
+    if (i > 0 && c.seq != batch.changes[i - 1].seq.next()) {
+      return Refuse(RC::kBatch, "changes are not consecutive at seq " + c.seq.ToString());
     }
   }
   // The signature covers every change of the batch, duplicates and quarantined ones
@@ -304,8 +304,14 @@ wire::Message HubSession::State::OnPush(const Batch& batch, const std::string* s
   const auto now = static_cast<std::int64_t>(WallMillis());
   std::optional<SignedBatch> to_check;
   if (signature != nullptr) {
-    to_check = SignedBatch{office, replica_id, batch.changes.front().seq, batch.changes.back().seq,
-                           now, {}, *signature, certificate};
+    to_check = SignedBatch{office,
+                           replica_id,
+                           batch.changes.front().seq.value(),
+                           batch.changes.back().seq.value(),
+                           now,
+                           {},
+                           *signature,
+                           certificate};
   }
   // If every change is new and merged, they become the chain's next entries.
   Result<std::int64_t> last_entry = audit_internal::LastChainEntry(db());
@@ -323,9 +329,9 @@ wire::Message HubSession::State::OnPush(const Batch& batch, const std::string* s
 Result<wire::Message> HubSession::State::Push(const Batch& batch, BatchCheck& check,
                                               bool careful) {
   LIAISON_ASSIGN_OR_RETURN(std::int64_t watermark, Watermark());
-  if (!batch.changes.empty() && batch.changes.front().seq > watermark + 1) {
+  if (!batch.changes.empty() && batch.changes.front().seq > Seq(watermark).next()) {
     return Refuse(wire::RefusalCode::kBatch,
-                  "batch starts at seq " + std::to_string(batch.changes.front().seq) +
+                  "batch starts at seq " + batch.changes.front().seq.ToString() +
                       " but the hub holds only up to " + std::to_string(watermark));
   }
   wire::PushAck ack;
@@ -333,13 +339,13 @@ Result<wire::Message> HubSession::State::Push(const Batch& batch, BatchCheck& ch
   LIAISON_ASSIGN_OR_RETURN(Admission admission,
                            door().Begin({office, replica_id, careful, /*changes_outlive=*/true}));
   for (const Change& c : batch.changes) {
-    if (c.seq <= watermark) {
+    if (c.seq <= Seq(watermark)) {
       ++ack.duplicates;
       continue;
     }
     LIAISON_ASSIGN_OR_RETURN(hub_internal::Verdict verdict, admission.Admit(c));
     if (verdict.outcome == hub_internal::Verdict::Outcome::kKeptAside) {
-      ack.quarantined.push_back(wire::Quarantined{c.seq, Shorten(verdict.reason)});
+      ack.quarantined.push_back(wire::Quarantined{c.seq.value(), Shorten(verdict.reason)});
     }
   }
   LIAISON_ASSIGN_OR_RETURN(bool signature_valid, check.Wait());
@@ -372,7 +378,7 @@ Result<wire::Message> HubSession::State::OnRetentionRequest(const wire::Retentio
     return Refuse(wire::RefusalCode::kUnexpected,
                   "a RetentionRequest before the scope digests were compared");
   }
-  LIAISON_ASSIGN_OR_RETURN(wire::HubCursor head, Head());
+  LIAISON_ASSIGN_OR_RETURN(LogPosition head, Head());
   LIAISON_ASSIGN_OR_RETURN(std::int64_t watermark, Watermark());
   wire::Retention out;
   // A replica about to be re-seeded acknowledges nothing: it is retired at the end.
@@ -398,7 +404,7 @@ Result<wire::Message> HubSession::State::OnRetentionRequest(const wire::Retentio
 // Whether `c` goes to this office: not its own, in its scope, storable at its schema.
 Result<bool> HubSession::State::Deliverable(const Change& c, RowScopes& scopes,
                                             const TableColumns& tables) {
-  if (c.origin == replica_id) return false;
+  if (c.origin.value() == replica_id) return false;
   auto table = tables.find(c.table);
   if (table == tables.end()) return false;  // held back until the office upgrades
   for (const auto& cv : c.values) {
@@ -426,8 +432,8 @@ Result<wire::Message> HubSession::State::Pull(const wire::PullRequest& request) 
 
 // Up to `limit` changes for this office past `after`, within one frame, looking at
 // no more than `max_scanned` changes of the log.
-Result<wire::PullBatch> HubSession::State::Collect(const wire::HubCursor& after,
-                                                  std::uint32_t limit, std::int64_t max_scanned) {
+Result<wire::PullBatch> HubSession::State::Collect(const LogPosition& after, std::uint32_t limit,
+                                                   std::int64_t max_scanned) {
   LIAISON_ASSIGN_OR_RETURN(const TableColumns* tables, hub->TablesAt(schema_version));
   LIAISON_ASSIGN_OR_RETURN(RowScopes scopes, RowScopes::Prepare(db()));
   // Room for the frame's own fields around the changes.
@@ -435,9 +441,8 @@ Result<wire::PullBatch> HubSession::State::Collect(const wire::HubCursor& after,
   wire::PullBatch out;
   std::size_t bytes = 0;
   std::int64_t scanned = 0;
-  LIAISON_ASSIGN_OR_RETURN(
-      ChangeReader reader,
-      ChangeReader::OpenAfter(hub->replica, LogPosition{after.own, after.received}, replica_id));
+  LIAISON_ASSIGN_OR_RETURN(ChangeReader reader,
+                           ChangeReader::OpenAfter(hub->replica, after, replica_id));
   LogPosition before = reader.position();
   for (;;) {
     if (out.changes.size() >= limit || scanned >= max_scanned) {
@@ -453,27 +458,26 @@ Result<wire::PullBatch> HubSession::State::Collect(const wire::HubCursor& after,
     LIAISON_ASSIGN_OR_RETURN(std::size_t size, wire::EncodedChangeBytes(*c));
     if (bytes + size > budget) {
       if (out.changes.empty()) {
-        return Status::Internal("change " + c->origin + ":" + std::to_string(c->seq) +
-                                " does not fit in a frame of " +
+        return Status::Internal("change " + c->name() + " does not fit in a frame of " +
                                 std::to_string(options().max_frame_bytes) + " bytes");
       }
       out.more = true;
-      out.next = wire::HubCursor{before.own, before.received};
+      out.next = before;
       return out;
     }
     bytes += size;
     out.changes.push_back(std::move(*c));
   }
-  out.next = wire::HubCursor{reader.position().own, reader.position().received};
+  out.next = reader.position();
   return out;
 }
 
-Result<wire::HubCursor> HubSession::State::Head() {
+Result<LogPosition> HubSession::State::Head() {
   LIAISON_ASSIGN_OR_RETURN(std::int64_t own,
                            db().QueryInt("SELECT coalesce(max(seq), 0) FROM _sync_changes"));
   LIAISON_ASSIGN_OR_RETURN(std::int64_t received,
                            db().QueryInt("SELECT coalesce(max(pos), 0) FROM _sync_received"));
-  return wire::HubCursor{own, received};
+  return LogPosition{own, received};
 }
 
 Result<std::string> HubSession::State::ScopeDigest() {
@@ -490,7 +494,7 @@ Result<wire::Message> HubSession::State::OnVerify(const wire::Verify& verify) {
     return Refuse(wire::RefusalCode::kMalformed, "negative cursor");
   }
   LIAISON_ASSIGN_OR_RETURN(wire::PullBatch pending, Collect(verify.at, 1, 1'000'000));
-  LIAISON_ASSIGN_OR_RETURN(wire::HubCursor head, Head());
+  LIAISON_ASSIGN_OR_RETURN(LogPosition head, Head());
   wire::Verdict verdict;
   verdict.hub_sequence = head.sequence();
   if (!pending.changes.empty() || pending.more) return wire::Message(verdict);

@@ -50,15 +50,15 @@ Status Quarantine(Db& db, const std::string& office, const Change& c, const std:
   LIAISON_ASSIGN_OR_RETURN(std::string payload, EncodeChangePayload(c));
   const char op[2] = {static_cast<char>(c.op), '\0'};
   insert.Bind(1, std::string_view(office))
-      .Bind(2, std::string_view(c.origin))
-      .Bind(3, c.seq)
-      .Bind(4, static_cast<std::int64_t>(c.hlc))
+      .Bind(2, std::string_view(c.origin.value()))
+      .Bind(3, c.seq.value())
+      .Bind(4, c.hlc.as_int64())
       .Bind(5, std::string_view(c.table))
       .Bind(6, std::string_view(c.pk))
       .Bind(7, std::string_view(op))
       .Bind(8, std::string_view(ValuesJson(c)))
-      .Bind(9, static_cast<std::int64_t>(c.epoch.hlc))
-      .Bind(10, std::string_view(c.epoch.origin))
+      .Bind(9, c.epoch.hlc.as_int64())
+      .Bind(10, std::string_view(c.epoch.origin.value()))
       .Bind(11, std::string_view(reason))
       .BindBlob(12, payload);
   return insert.Run();

@@ -67,12 +67,12 @@ struct Admission::State {
   // The office that wrote `c`, as far as the hub can tell; nullopt when the change
   // must be left for its own office to deliver (Verdict::kLeft).
   Result<std::optional<std::string>> WriterOf(const Change& c) {
-    if (c.origin == writer.replica_id) return std::optional<std::string>(writer.office);
-    if (c.origin == hub_replica()) {
+    if (c.origin.value() == writer.replica_id) return std::optional<std::string>(writer.office);
+    if (c.origin.value() == hub_replica()) {
       return std::optional<std::string>(door->hub_.info().office_id.value());
     }
     if (!door->options_.allow_unsigned) return std::optional<std::string>();
-    LIAISON_ASSIGN_OR_RETURN(std::optional<std::string> bound, BoundOffice(db(), c.origin));
+    LIAISON_ASSIGN_OR_RETURN(std::optional<std::string> bound, BoundOffice(db(), c.origin.value()));
     return bound;
   }
 
@@ -85,7 +85,8 @@ struct Admission::State {
       LIAISON_ASSIGN_OR_RETURN(std::string foreign, OutOfScope(c, office));
       if (!foreign.empty()) return foreign;
     }
-    const std::int64_t ahead_ms = static_cast<std::int64_t>(Hlc(c.hlc).millis()) - static_cast<std::int64_t>(WallMillis());
+    const std::int64_t ahead_ms =
+        static_cast<std::int64_t>(c.hlc.millis()) - static_cast<std::int64_t>(WallMillis());
     const std::int64_t limit_ms = door->options_.max_clock_ahead_ms;
     if (ahead_ms > limit_ms) {
       return "clock " + std::to_string(ahead_ms / 1000) + " s ahead of the hub's (limit " +
@@ -163,10 +164,10 @@ Result<Verdict> Admission::Admit(const Change& c) {
   LIAISON_ASSIGN_OR_RETURN(std::optional<std::string> office, s.WriterOf(c));
   if (!office) {
     LIAISON_ASSIGN_OR_RETURN(VersionVector known, KnownVector(s.db()));
-    auto it = known.find(c.origin);
-    if (it != known.end() && c.seq <= it->second) return Verdict{Verdict::Outcome::kKnown, {}};
+    auto it = known.find(c.origin.value());
+    if (it != known.end() && c.seq <= Seq(it->second)) return Verdict{Verdict::Outcome::kKnown, {}};
     return Verdict{Verdict::Outcome::kLeft,
-                   "relayed change of replica " + c.origin +
+                   "relayed change of replica " + c.origin.value() +
                        " without its office's signature: left for that office to deliver"};
   }
   LIAISON_ASSIGN_OR_RETURN(std::string reason, s.Refusal(c, *office));

@@ -28,7 +28,7 @@ constexpr const char* kLastSeenMs =
 // time it was last seen for a replica that never acknowledged (at position zero).
 struct KnownReplica {
   std::string replica_id, office_id;
-  wire::HubCursor ack;
+  LogPosition ack;
   std::int64_t last_ms = 0;
   bool acknowledged = false;
   bool retired = false;
@@ -47,30 +47,29 @@ Result<std::vector<KnownReplica>> KnownReplicas(Db& db) {
   for (;;) {
     LIAISON_ASSIGN_OR_RETURN(bool row, list.Step());
     if (!row) break;
-    out.push_back(KnownReplica{list.Text(0), list.Text(1),
-                               wire::HubCursor{list.Int(2), list.Int(3)}, list.Int(4),
-                               list.Int(5) != 0, list.Int(6) != 0});
+    out.push_back(KnownReplica{list.Text(0), list.Text(1), LogPosition{list.Int(2), list.Int(3)},
+                               list.Int(4), list.Int(5) != 0, list.Int(6) != 0});
   }
   return out;
 }
 
-bool Reaches(const wire::HubCursor& ack, const wire::HubCursor& floor) {
+bool Reaches(const LogPosition& ack, const LogPosition& floor) {
   return ack.own >= floor.own && ack.received >= floor.received;
 }
 
-Result<wire::HubCursor> MasterLogHead(Db& db) {
+Result<LogPosition> MasterLogHead(Db& db) {
   LIAISON_ASSIGN_OR_RETURN(std::int64_t own,
                            db.QueryInt("SELECT coalesce(max(seq), 0) FROM _sync_changes"));
   LIAISON_ASSIGN_OR_RETURN(std::int64_t received,
                            db.QueryInt("SELECT coalesce(max(pos), 0) FROM _sync_received"));
-  return wire::HubCursor{own, received};
+  return LogPosition{own, received};
 }
 
 // Per origin, the highest clock such that every change of that origin at or below it
 // lies within `floor`: the highest clock inside, kept below the lowest clock of the
 // origin's changes past it (a change relayed out of order, from a bundle).
 Result<std::map<std::string, std::uint64_t>> HorizonWithin(Db& db, const std::string& hub_replica,
-                                                           const wire::HubCursor& floor) {
+                                                           const LogPosition& floor) {
   std::map<std::string, std::uint64_t> clocks;
   if (floor.own > 0) {
     LIAISON_ASSIGN_OR_RETURN(
@@ -116,7 +115,7 @@ std::string CoveredTombstones(std::int64_t id) {
 }  // namespace
 
 Status RecordAck(Db& db, const std::string& replica_id, const std::string& office,
-                 const wire::HubCursor& position, std::int64_t now_ms) {
+                 const LogPosition& position, std::int64_t now_ms) {
   LIAISON_ASSIGN_OR_RETURN(
       Stmt upsert,
       db.Prepare("INSERT INTO _sync_hub_acks(replica_id, office_id, own, received, acked_ms) "
@@ -162,7 +161,7 @@ Result<std::string> ReseedReason(Db& db, const std::string& replica_id, const st
   // pulled it keeps pulling from its cursor, and the guard keeps out any old edit of
   // a row whose tombstone offices cleaned.
   if (find.IsNull(3)) return std::string();
-  const wire::HubCursor ack{find.Int(0), find.Int(1)};
+  const LogPosition ack{find.Int(0), find.Int(1)};
   if (Reaches(ack, last->floor)) return std::string();
   return "office " + office + " last pulled hub sequence " + std::to_string(ack.sequence()) +
          ", before the retention horizon of " + UtcText(last->horizon.cleaned_ms) +
@@ -192,7 +191,7 @@ Result<std::string> RetentionGuard::Check(Db& db, const Change& c) {
   tombstone_->Bind(1, std::string_view(c.table)).Bind(2, std::string_view(c.pk));
   LIAISON_ASSIGN_OR_RETURN(bool found, tombstone_->Step());
   if (!found) return std::string();
-  const Clock deleted{static_cast<std::uint64_t>(tombstone_->Int(0)), tombstone_->Text(1)};
+  const Clock deleted{Hlc::FromInt64(tombstone_->Int(0)), ReplicaId(tombstone_->Text(1))};
   tombstone_->Reset();
   // An insert made at or before the delete, or a change of an incarnation it removed
   // (or an earlier one).
@@ -201,9 +200,8 @@ Result<std::string> RetentionGuard::Check(Db& db, const Change& c) {
     return std::string();
   }
   return "retention: row " + c.table + " " + c.pk + " was deleted at " +
-         UtcText(static_cast<std::int64_t>(deleted.hlc >> 16)) +
-         " and every office had acknowledged it when the hub cleaned; this " +
-         ChangeOpName(c.op) +
+         UtcText(static_cast<std::int64_t>(deleted.hlc.millis())) +
+         " and every office had acknowledged it when the hub cleaned; this " + ChangeOpName(c.op) +
          (insert ? " was made before that delete" : " was made on the incarnation it removed") +
          " and would bring the row back: kept aside";
 }
@@ -214,11 +212,11 @@ Result<std::map<std::string, OfficeRetention>> OfficeRetentionStanding(Db& db,
   const std::int64_t window = (last ? last->retain_days : kDefaultRetainDays) * kDayMs;
   LIAISON_ASSIGN_OR_RETURN(std::vector<KnownReplica> replicas, KnownReplicas(db));
   std::map<std::string, OfficeRetention> out;
-  std::map<std::string, wire::HubCursor> best;
+  std::map<std::string, LogPosition> best;
   for (const KnownReplica& r : replicas) {
     if (r.retired) continue;
     OfficeRetention& o = out[r.office_id];
-    wire::HubCursor& ack = best[r.office_id];
+    LogPosition& ack = best[r.office_id];
     if (r.ack.sequence() >= ack.sequence()) ack = r.ack;
     o.acknowledged_sequence = std::max(o.acknowledged_sequence, r.ack.sequence());
     if (r.acknowledged) o.acknowledged_ms = std::max(o.acknowledged_ms, r.last_ms);
@@ -255,8 +253,8 @@ Result<std::optional<HubCleaning>> LastHubCleaning(Db& db) {
   c.id = last.Int(0);
   c.horizon.cleaned_ms = last.Int(1);
   c.retain_days = static_cast<int>(last.Int(2));
-  c.horizon.position = wire::HubCursor{last.Int(3), last.Int(4)};
-  c.floor = wire::HubCursor{last.Int(5), last.Int(6)};
+  c.horizon.position = LogPosition{last.Int(3), last.Int(4)};
+  c.floor = LogPosition{last.Int(5), last.Int(6)};
   c.counted = last.Int(7);
   c.lapsed = last.Int(8);
   c.slimmed = last.Int(9);

@@ -16,7 +16,7 @@ using merge_internal::RowStore;
 
 struct Merger::State {
   Db* db = nullptr;
-  std::string self;
+  ReplicaId self;
   std::int64_t own_seq = 0;
   std::optional<Transaction> txn;
   std::optional<RowStore> rows;
@@ -51,7 +51,7 @@ struct Merger::State {
   // _sync_pending until the gap fills.
   std::map<std::string, std::int64_t> contiguous;
   std::set<std::string> pending_origins;  // origins with rows in _sync_pending
-  std::uint64_t max_hlc = 0;
+  Hlc max_hlc;
   std::int64_t parked_count = 0;  // updates waiting in _sync_received for their insert
   bool remember_recorded = false;
   std::vector<RecordedChange> recorded;
@@ -80,7 +80,7 @@ struct Merger::State {
         return Status::InvalidArgument("REAL value for " + c.table + "." + cv.column);
       }
     }
-    if (c.origin.empty() || c.seq <= 0 || c.hlc == 0) {
+    if (c.origin.value().empty() || c.seq <= Seq(0) || c.hlc == Hlc()) {
       return Status::InvalidArgument("change without origin, seq or clock");
     }
     return Status::Ok();
@@ -192,11 +192,11 @@ struct Merger::State {
           .Bind(3, std::string_view(k.column))
           .Bind(4, std::string_view(ConflictReasonName(k.reason)))
           .Bind(5, std::string_view(JsonValue(k.winner_value)))
-          .Bind(6, static_cast<std::int64_t>(k.winner.hlc))
-          .Bind(7, std::string_view(k.winner.origin))
+          .Bind(6, k.winner.hlc.as_int64())
+          .Bind(7, std::string_view(k.winner.origin.value()))
           .Bind(8, std::string_view(JsonValue(k.loser_value)))
-          .Bind(9, static_cast<std::int64_t>(k.loser.hlc))
-          .Bind(10, std::string_view(k.loser.origin));
+          .Bind(9, k.loser.hlc.as_int64())
+          .Bind(10, std::string_view(k.loser.origin.value()));
       LIAISON_RETURN_IF_ERROR(stmt->Run());
       ++stats.conflicts;
     }
@@ -211,8 +211,8 @@ struct Merger::State {
                                 "VALUES(?, ?, ?, ?, 0) ON CONFLICT DO NOTHING"));
     claim->BindUncopied(1, std::string_view(c.table))
         .BindUncopied(2, std::string_view(c.pk))
-        .Bind(3, static_cast<std::int64_t>(c.hlc))
-        .BindUncopied(4, std::string_view(c.origin));
+        .Bind(3, c.hlc.as_int64())
+        .BindUncopied(4, std::string_view(c.origin.value()));
     LIAISON_RETURN_IF_ERROR(claim->Run());
     if (sqlite3_changes(db->raw()) == 0) return false;
     const MergeOutcome out = Merge(RowState{}, c);  // an upsert of every value, no conflict
@@ -259,8 +259,8 @@ struct Merger::State {
                                "parked = 1 AND epoch_hlc = ? AND epoch_origin = ? ORDER BY pos"));
     find->Bind(1, std::string_view(table))
         .Bind(2, std::string_view(pk))
-        .Bind(3, static_cast<std::int64_t>(epoch.hlc))
-        .Bind(4, std::string_view(epoch.origin));
+        .Bind(3, epoch.hlc.as_int64())
+        .Bind(4, std::string_view(epoch.origin.value()));
     std::vector<std::int64_t> positions;
     for (;;) {
       LIAISON_ASSIGN_OR_RETURN(bool row, find->Step());
@@ -329,7 +329,7 @@ struct Merger::State {
   // savepoint around it is rolled back.
   struct Snapshot {
     ApplyStats stats;
-    std::uint64_t max_hlc = 0;
+    Hlc max_hlc;
     std::int64_t parked_count = 0;
     std::size_t recorded = 0;
     std::optional<std::int64_t> contiguous;
@@ -384,7 +384,7 @@ Merger::~Merger() {
 Result<Merger> Merger::Begin(Replica& replica) {
   auto s = std::make_unique<State>();
   s->db = &replica.db();
-  s->self = replica.info().replica_id.value();
+  s->self = replica.info().replica_id;
   LIAISON_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*s->db));
   s->txn.emplace(std::move(txn));
   LIAISON_RETURN_IF_ERROR(PrepareLocalLog(*s->db));
@@ -406,15 +406,15 @@ Status Merger::Apply(const Change& c) {
   State& s = *state_;
   ++s.stats.received;
   if (c.origin == s.self) {
-    if (c.seq <= s.own_seq) {
+    if (c.seq <= Seq(s.own_seq)) {
       ++s.stats.duplicates;
       return Status::Ok();
     }
-    return Status::Corruption("change " + c.origin + ":" + std::to_string(c.seq) +
+    return Status::Corruption("change " + c.name() +
                               " claims to come from this replica, which never made it");
   }
   LIAISON_RETURN_IF_ERROR(s.Validate(c));
-  LIAISON_ASSIGN_OR_RETURN(bool fresh, s.Admit(c.origin, c.seq));
+  LIAISON_ASSIGN_OR_RETURN(bool fresh, s.Admit(c.origin.value(), c.seq.value()));
   if (!fresh) {
     ++s.stats.duplicates;
     return Status::Ok();
@@ -430,7 +430,7 @@ Status Merger::Apply(const Change& c) {
 
 Result<std::string> Merger::ApplyOrRefuse(const Change& c) {
   State& s = *state_;
-  const State::Snapshot saved = s.Save(c.origin);
+  const State::Snapshot saved = s.Save(c.origin.value());
   LIAISON_RETURN_IF_ERROR(s.db->Exec("SAVEPOINT merger_change"));
   Status applied = Apply(c);
   if (applied.ok()) {
@@ -440,7 +440,7 @@ Result<std::string> Merger::ApplyOrRefuse(const Change& c) {
   if (applied.code() != Status::Code::kConstraint) return applied;
   LIAISON_RETURN_IF_ERROR(s.db->Exec("ROLLBACK TO merger_change"));
   LIAISON_RETURN_IF_ERROR(s.db->Exec("RELEASE merger_change"));
-  s.Restore(c.origin, saved);
+  s.Restore(c.origin.value(), saved);
   return applied.message();
 }
 
@@ -448,11 +448,11 @@ Status Merger::Validate(const Change& c) { return state_->Validate(c); }
 
 Result<bool> Merger::Skip(const Change& c) {
   State& s = *state_;
-  if (c.origin.empty() || c.seq <= 0) {
+  if (c.origin.value().empty() || c.seq <= Seq(0)) {
     return Status::InvalidArgument("change without origin or seq");
   }
   if (c.origin == s.self) return false;
-  return s.Admit(c.origin, c.seq);
+  return s.Admit(c.origin.value(), c.seq.value());
 }
 
 Status Merger::Commit() {
@@ -460,7 +460,7 @@ Status Merger::Commit() {
   LIAISON_RETURN_IF_ERROR(s.SaveOrigins());
   LIAISON_ASSIGN_OR_RETURN(
       Stmt * clock, s.Statement("UPDATE _sync_replica SET received_hlc = max(received_hlc, ?)"));
-  clock->Bind(1, static_cast<std::int64_t>(s.max_hlc));
+  clock->Bind(1, s.max_hlc.as_int64());
   LIAISON_RETURN_IF_ERROR(clock->Run());
   s.last_write.stmt = nullptr;
   s.writes.clear();

@@ -38,9 +38,9 @@ Result<std::int64_t> ChangeRows::Record(const Change& c, std::int64_t own_seq) {
     }
   }
   // `c` and `vals` outlive the statement's run.
-  record_.BindUncopied(1, std::string_view(c.origin))
-      .Bind(2, c.seq)
-      .Bind(3, static_cast<std::int64_t>(c.hlc))
+  record_.BindUncopied(1, std::string_view(c.origin.value()))
+      .Bind(2, c.seq.value())
+      .Bind(3, c.hlc.as_int64())
       .BindUncopied(4, std::string_view(c.table))
       .BindUncopied(5, std::string_view(c.pk))
       .Bind(6, std::string_view(std::string(1, static_cast<char>(c.op))));
@@ -50,8 +50,8 @@ Result<std::int64_t> ChangeRows::Record(const Change& c, std::int64_t own_seq) {
     record_.BindUncopied(7, std::string_view(vals));
   }
   if (c.op != ChangeOp::kInsert) {
-    record_.Bind(8, static_cast<std::int64_t>(c.epoch.hlc))
-        .Bind(9, std::string_view(c.epoch.origin))
+    record_.Bind(8, c.epoch.hlc.as_int64())
+        .Bind(9, std::string_view(c.epoch.origin.value()))
         .Bind(10, std::string_view(ClocksJson(bases)));
   } else {
     record_.BindNull(8).BindNull(9).BindNull(10);
@@ -80,9 +80,9 @@ Result<Change> ChangeRows::Load(std::int64_t pos) {
 
 Result<Change> ChangeRows::FromColumns(const Stmt& stmt, int f) {
   Change c;
-  c.origin = stmt.Text(f);
-  c.seq = stmt.Int(f + 1);
-  c.hlc = static_cast<std::uint64_t>(stmt.Int(f + 2));
+  c.origin = ReplicaId(stmt.Text(f));
+  c.seq = Seq(stmt.Int(f + 1));
+  c.hlc = Hlc::FromInt64(stmt.Int(f + 2));
   c.table = stmt.Text(f + 3);
   c.pk = stmt.Text(f + 4);
   const std::string op = stmt.Text(f + 5);
@@ -102,7 +102,7 @@ Result<Change> ChangeRows::FromColumns(const Stmt& stmt, int f) {
     }
   }
   if (c.op != ChangeOp::kInsert) {
-    c.epoch = Clock{static_cast<std::uint64_t>(stmt.Int(f + 7)), stmt.Text(f + 8)};
+    c.epoch = Clock{Hlc::FromInt64(stmt.Int(f + 7)), ReplicaId(stmt.Text(f + 8))};
     if (!stmt.IsNull(f + 9)) {
       LIAISON_ASSIGN_OR_RETURN(auto clock_list, ReadClocks(stmt.Text(f + 9)));
       std::map<std::string, Clock> bases(clock_list.begin(), clock_list.end());

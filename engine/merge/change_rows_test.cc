@@ -35,17 +35,17 @@ class ChangeRowsTest : public ::testing::Test {
 
   static Change Update() {
     Change c;
-    c.origin = "replica-b";
-    c.seq = 3;
-    c.hlc = 0xFFFF'0000'0000'0001u;
+    c.origin = ReplicaId("replica-b");
+    c.seq = Seq(3);
+    c.hlc = Hlc(0xFFFF'0000'0000'0001u);
     c.table = "activity";
     c.pk = "a1";
     c.op = ChangeOp::kUpdate;
-    c.epoch = Clock{5, "replica-b"};
-    c.values = {
-        {"title", Value(std::string("q\"\\/\n\x01\xc3\xa9\xf0\x9f\x98\x80")), Clock{4, "r"}},
-        {"n", Value(std::numeric_limits<std::int64_t>::min()), std::nullopt},
-        {"summary", Value(), Clock{0xFFFF'FFFF'FFFF'FFFFu, ""}}};
+    c.epoch = Clock{Hlc(5), ReplicaId("replica-b")};
+    c.values = {{"title", Value(std::string("q\"\\/\n\x01\xc3\xa9\xf0\x9f\x98\x80")),
+                 Clock{Hlc(4), ReplicaId("r")}},
+                {"n", Value(std::numeric_limits<std::int64_t>::min()), std::nullopt},
+                {"summary", Value(), Clock{Hlc(0xFFFF'FFFF'FFFF'FFFFu), ReplicaId("")}}};
     return c;
   }
 
@@ -78,9 +78,9 @@ TEST_F(ChangeRowsTest, AnInsertStoredAsIsLoadsBackEqual) {
   std::string every_byte;
   for (int b = 0; b < 256; ++b) every_byte += static_cast<char>(b);
   Change c;
-  c.origin = std::string("replica-\0b\xff", 11);
-  c.seq = std::numeric_limits<std::int64_t>::max();
-  c.hlc = 0xFFFF'FFFF'FFFF'FFFFu;
+  c.origin = ReplicaId(std::string("replica-\0b\xff", 11));
+  c.seq = Seq(std::numeric_limits<std::int64_t>::max());
+  c.hlc = Hlc(0xFFFF'FFFF'FFFF'FFFFu);
   c.table = "activity";
   c.pk = std::string("\0\x01\"pk\\\xc3", 7);
   c.op = ChangeOp::kInsert;
@@ -108,9 +108,9 @@ TEST_F(ChangeRowsTest, AnInsertWithAnEpochABaseOrARealIsNotStoredAsIs) {
   for (auto& cv : c.values) cv.base.reset();
   ASSERT_TRUE(ChangeRows::StoresAsIs(c));
   Change with_epoch = c;
-  with_epoch.epoch = Clock{5, "replica-b"};
+  with_epoch.epoch = Clock{Hlc(5), ReplicaId("replica-b")};
   Change with_base = c;
-  with_base.values[1].base = Clock{4, "r"};
+  with_base.values[1].base = Clock{Hlc(4), ReplicaId("r")};
   Change with_real = c;
   with_real.values[0].value = Value(0.5);
   Change update = Update();
@@ -130,8 +130,9 @@ TEST_F(ChangeRowsTest, ADeleteLoadsOneNullValuePerBase) {
   auto loaded = rows_->Load(rows_->Record(c, 0).value());
   ASSERT_TRUE(loaded.ok()) << loaded.status().message();
   EXPECT_THAT(loaded->values,
-              ElementsAre(ColumnChange{"summary", Value(), Clock{0xFFFF'FFFF'FFFF'FFFFu, ""}},
-                          ColumnChange{"title", Value(), Clock{4, "r"}}));
+              ElementsAre(ColumnChange{"summary", Value(),
+                                       Clock{Hlc(0xFFFF'FFFF'FFFF'FFFFu), ReplicaId("")}},
+                          ColumnChange{"title", Value(), Clock{Hlc(4), ReplicaId("r")}}));
 }
 
 TEST_F(ChangeRowsTest, ARealLoadsAsADouble) {

@@ -56,8 +56,8 @@ Result<std::int64_t> CleanOwnLog(Db& db, const std::string& self, std::uint64_t 
 }  // namespace
 
 bool CleaningHorizon::Covers(const Clock& clock) const {
-  auto it = clocks.find(clock.origin);
-  return it != clocks.end() && clock.hlc <= it->second;
+  auto it = clocks.find(clock.origin.value());
+  return it != clocks.end() && clock.hlc <= Hlc(it->second);
 }
 
 Result<ReplicaCleaning> CleanReplica(Replica& office, const CleaningHorizon& horizon,

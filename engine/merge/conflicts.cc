@@ -28,9 +28,9 @@ ConflictEntry ReadEntry(const Stmt& stmt) {
   e.column = stmt.Text(4);
   e.reason = stmt.Text(5);
   e.winner.value = stmt.GetValue(6);
-  e.winner.clock = Clock{static_cast<std::uint64_t>(stmt.Int(7)), stmt.Text(8)};
+  e.winner.clock = Clock{Hlc::FromInt64(stmt.Int(7)), ReplicaId(stmt.Text(8))};
   e.loser.value = stmt.GetValue(9);
-  e.loser.clock = Clock{static_cast<std::uint64_t>(stmt.Int(10)), stmt.Text(11)};
+  e.loser.clock = Clock{Hlc::FromInt64(stmt.Int(10)), ReplicaId(stmt.Text(11))};
   e.resolved_at = OptionalText(stmt, 12);
   e.resolution = OptionalText(stmt, 13);
   return e;
@@ -71,8 +71,8 @@ Result<std::vector<ConflictEntry>> EntriesOfTheSameWrite(Db& db, const ConflictE
                             "AND resolved_at IS NULL AND id <> ? ORDER BY id"));
   stmt.Bind(1, std::string_view(first.table))
       .Bind(2, std::string_view(first.pk))
-      .Bind(3, static_cast<std::int64_t>(first.loser.clock.hlc))
-      .Bind(4, std::string_view(first.loser.clock.origin))
+      .Bind(3, first.loser.clock.hlc.as_int64())
+      .Bind(4, std::string_view(first.loser.clock.origin.value()))
       .Bind(5, first.id.value());
   LIAISON_ASSIGN_OR_RETURN(std::vector<ConflictEntry> siblings, ReadEntries(stmt));
   for (auto& s : siblings) group.push_back(std::move(s));

@@ -60,9 +60,9 @@ TEST(ConflictJournal, ListingFindsTheConflictWithBothValues) {
     EXPECT_EQ(e.column, "name");
     EXPECT_EQ(e.reason, "concurrent_write");
     EXPECT_EQ(e.winner.value, Value(std::string("Li Wen")));
-    EXPECT_EQ(e.winner.clock.origin, set[1].info().replica_id.value());
+    EXPECT_EQ(e.winner.clock.origin, set[1].info().replica_id);
     EXPECT_EQ(e.loser.value, Value(std::string("Li Wei")));
-    EXPECT_EQ(e.loser.clock.origin, set[0].info().replica_id.value());
+    EXPECT_EQ(e.loser.clock.origin, set[0].info().replica_id);
     EXPECT_LT(e.loser.clock, e.winner.clock);
     EXPECT_FALSE(e.resolved_at.has_value());
     EXPECT_FALSE(e.resolution.has_value());

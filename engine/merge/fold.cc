@@ -67,7 +67,7 @@ Status PrepareLocalLog(Db& db, std::int64_t up_to) {
   LIAISON_ASSIGN_OR_RETURN(Stmt who, db.Prepare("SELECT replica_id, folded_seq FROM _sync_replica"));
   LIAISON_ASSIGN_OR_RETURN(bool found, who.Step());
   if (!found) return Status::Corruption("replica identity is missing");
-  const std::string self = who.Text(0);
+  const ReplicaId self(who.Text(0));
   const std::int64_t folded = who.Int(1);
   who.Reset();
   LIAISON_ASSIGN_OR_RETURN(std::int64_t last,
@@ -85,7 +85,7 @@ Status PrepareLocalLog(Db& db, std::int64_t up_to) {
                  "op = 'I' AND "
                  "NOT EXISTS (SELECT 1 FROM temp._sync_touched t WHERE t.tbl = c.tbl AND t.pk = "
                  "c.pk) ORDER BY seq"));
-  bulk.Bind(1, std::string_view(self)).Bind(2, folded).Bind(3, last);
+  bulk.Bind(1, std::string_view(self.value())).Bind(2, folded).Bind(3, last);
   LIAISON_RETURN_IF_ERROR(bulk.Run());
   LIAISON_ASSIGN_OR_RETURN(
       Stmt scan, db.Prepare("SELECT c.seq, c.hlc, c.tbl, c.pk, c.op, CASE c.op WHEN 'D' THEN "
@@ -113,13 +113,12 @@ Status PrepareLocalLog(Db& db, std::int64_t up_to) {
       }
     }
     LIAISON_ASSIGN_OR_RETURN(std::optional<RowMeta> meta, rows.Load(table, pk));
-    OwnChangeFold fold =
-        FoldOwnChange(meta, Clock{static_cast<std::uint64_t>(scan.Int(1)), self}, op, changed);
+    OwnChangeFold fold = FoldOwnChange(meta, Clock{Hlc::FromInt64(scan.Int(1)), self}, op, changed);
     LIAISON_RETURN_IF_ERROR(rows.Save(table, pk, fold.meta));
     if (op != ChangeOp::kInsert) {
       stamp.Reset();
-      stamp.Bind(1, static_cast<std::int64_t>(fold.epoch.hlc))
-          .Bind(2, std::string_view(fold.epoch.origin))
+      stamp.Bind(1, fold.epoch.hlc.as_int64())
+          .Bind(2, std::string_view(fold.epoch.origin.value()))
           .Bind(3, std::string_view(ClocksJson(fold.bases)))
           .Bind(4, scan.Int(0));
       LIAISON_RETURN_IF_ERROR(stamp.Run());

@@ -122,7 +122,7 @@ Result<std::optional<Change>> ChangeReader::Next() {
   if (take_own) {
     LIAISON_ASSIGN_OR_RETURN(Change c, s.codec->FromColumns(s.own, 0));
     s.own_ready = false;
-    s.position.own = c.seq;
+    s.position.own = c.seq.value();
     return std::optional<Change>(std::move(c));
   }
   LIAISON_ASSIGN_OR_RETURN(Change c, s.codec->FromColumns(s.received, 0));

@@ -8,7 +8,7 @@ std::string ClocksJson(const std::vector<std::pair<std::string, Clock>>& clocks)
   JsonWriter w;
   w.BeginObject();
   for (const auto& [column, clock] : clocks) {
-    w.Key(column).BeginArray().Int(static_cast<std::int64_t>(clock.hlc)).String(clock.origin).EndArray();
+    w.Key(column).BeginArray().Int(clock.hlc.as_int64()).String(clock.origin.value()).EndArray();
   }
   w.EndObject();
   return w.str();
@@ -30,8 +30,8 @@ Result<std::vector<std::pair<std::string, Clock>>> ReadClocks(std::string_view j
                                 " holds no [hlc, origin]");
     }
     out.emplace_back(std::move(**column),
-                     Clock{static_cast<std::uint64_t>(std::get<std::int64_t>(parts[0])),
-                           std::move(std::get<std::string>(parts[1]))});
+                     Clock{Hlc::FromInt64(std::get<std::int64_t>(parts[0])),
+                           ReplicaId(std::move(std::get<std::string>(parts[1])))});
   }
 }
 
@@ -51,10 +51,10 @@ Result<std::optional<RowMeta>> RowStore::Load(const std::string& table, const st
   LIAISON_ASSIGN_OR_RETURN(bool found, load_.Step());
   if (!found) return std::optional<RowMeta>();
   RowMeta meta;
-  meta.epoch = Clock{static_cast<std::uint64_t>(load_.Int(0)), load_.Text(1)};
+  meta.epoch = Clock{Hlc::FromInt64(load_.Int(0)), ReplicaId(load_.Text(1))};
   meta.deleted = load_.Int(2) != 0;
   std::string cols = load_.IsNull(3) ? std::string() : load_.Text(3);
-  if (meta.deleted) meta.killed = Clock{static_cast<std::uint64_t>(load_.Int(4)), load_.Text(5)};
+  if (meta.deleted) meta.killed = Clock{Hlc::FromInt64(load_.Int(4)), ReplicaId(load_.Text(5))};
   load_.Reset();
   if (!cols.empty()) {
     LIAISON_ASSIGN_OR_RETURN(auto clocks, ReadClocks(cols));
@@ -67,8 +67,8 @@ Status RowStore::Save(const std::string& table, const std::string& pk, const Row
   save_.Reset();
   save_.Bind(1, std::string_view(table))
       .Bind(2, std::string_view(pk))
-      .Bind(3, static_cast<std::int64_t>(meta.epoch.hlc))
-      .Bind(4, std::string_view(meta.epoch.origin))
+      .Bind(3, meta.epoch.hlc.as_int64())
+      .Bind(4, std::string_view(meta.epoch.origin.value()))
       .Bind(5, static_cast<std::int64_t>(meta.deleted ? 1 : 0));
   if (meta.columns.empty()) {
     save_.BindNull(6);
@@ -77,7 +77,7 @@ Status RowStore::Save(const std::string& table, const std::string& pk, const Row
     save_.Bind(6, std::string_view(ClocksJson(clocks)));
   }
   if (meta.deleted) {
-    save_.Bind(7, static_cast<std::int64_t>(meta.killed.hlc)).Bind(8, std::string_view(meta.killed.origin));
+    save_.Bind(7, meta.killed.hlc.as_int64()).Bind(8, std::string_view(meta.killed.origin.value()));
   } else {
     save_.BindNull(7).BindNull(8);
   }

@@ -17,10 +17,11 @@ using ::testing::HasSubstr;
 
 TEST(ReadClocksTest, ReadsWhatClocksJsonWrites) {
   const std::vector<std::pair<std::string, Clock>> clocks = {
-      {"title", Clock{1, "replica-a"}},
-      {"held_on", Clock{0xFFFF'FFFF'FFFF'FFFFu, "r\"\\\xc3\xa9"}},  // top bit set: negative in JSON
-      {"", Clock{0x8000'0000'0000'0000u, ""}},
-      {"title", Clock{7, "dup"}},
+      {"title", Clock{Hlc(1), ReplicaId("replica-a")}},
+      {"held_on", Clock{Hlc(0xFFFF'FFFF'FFFF'FFFFu),
+                        ReplicaId("r\"\\\xc3\xa9")}},  // top bit set: negative in JSON
+      {"", Clock{Hlc(0x8000'0000'0000'0000u), ReplicaId("")}},
+      {"title", Clock{Hlc(7), ReplicaId("dup")}},
   };
   const std::string json = ClocksJson(clocks);
   auto read = ReadClocks(json);
@@ -32,7 +33,8 @@ TEST(ReadClocksTest, ReadsWhatClocksJsonWrites) {
 TEST(ReadClocksTest, AllowsWhitespace) {
   auto read = ReadClocks(" { \"a\" : [ 12 , \"r\" ] } ");
   ASSERT_TRUE(read.ok()) << read.status().message();
-  EXPECT_EQ(*read, (std::vector<std::pair<std::string, Clock>>{{"a", Clock{12, "r"}}}));
+  EXPECT_EQ(*read,
+            (std::vector<std::pair<std::string, Clock>>{{"a", Clock{Hlc(12), ReplicaId("r")}}}));
 }
 
 TEST(ReadClocksTest, RefusesOtherShapes) {

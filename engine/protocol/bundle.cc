@@ -39,8 +39,8 @@ struct BundleWriter::State {
   bool finished = false;
   // Signing: the exporter's own changes, their seqs and digests.
   const Signer* signer = nullptr;
-  std::string origin;
-  std::int64_t first_seq = 0, last_seq = 0;
+  ReplicaId origin;
+  Seq first_seq, last_seq;  // Seq() while no own change was appended
   std::string digests;
 
   Status Written() const {
@@ -66,7 +66,7 @@ Result<BundleWriter> BundleWriter::Begin(std::ostream& out, const BundleHeader& 
                                          const Signer* signer) {
   auto s = std::make_unique<State>(out);
   s->signer = signer;
-  s->origin = header.replica_id;
+  s->origin = ReplicaId(header.replica_id);
   LIAISON_ASSIGN_OR_RETURN(std::string payload, EncodeHeaderPayload(header));
   std::string start(kBundleMagic);
   PutLe(start, signer != nullptr ? kBundleFormatVersion : kBundleFormatUnsigned, 4);
@@ -80,12 +80,12 @@ Status BundleWriter::Append(const Change& change) {
   State& s = *state_;
   LIAISON_ASSIGN_OR_RETURN(std::string payload, EncodeChangePayload(change));
   if (s.signer != nullptr && change.origin == s.origin) {
-    if (s.last_seq != 0 && change.seq != s.last_seq + 1) {
-      return Status::FailedPrecondition("own change " + std::to_string(change.seq) + " follows " +
-                                        std::to_string(s.last_seq) +
+    if (s.last_seq != Seq() && change.seq != s.last_seq.next()) {
+      return Status::FailedPrecondition("own change " + change.seq.ToString() + " follows " +
+                                        s.last_seq.ToString() +
                                         ": a signature covers consecutive changes only");
     }
-    if (s.first_seq == 0) s.first_seq = change.seq;
+    if (s.first_seq == Seq()) s.first_seq = change.seq;
     s.last_seq = change.seq;
     s.digests += Sha256(payload);
   }
@@ -97,10 +97,12 @@ Status BundleWriter::Append(const Change& change) {
 Status BundleWriter::Finish() {
   State& s = *state_;
   if (s.finished) return Status::FailedPrecondition("bundle already finished");
-  if (s.signer != nullptr && s.first_seq != 0) {
-    BundleSignature signature{s.origin, s.first_seq, s.last_seq, "", s.signer->certificate_der()};
+  if (s.signer != nullptr && s.first_seq != Seq()) {
+    BundleSignature signature{s.origin.value(), s.first_seq.value(), s.last_seq.value(), "",
+                              s.signer->certificate_der()};
     LIAISON_ASSIGN_OR_RETURN(signature.signature,
-                             s.signer->Sign(BatchMessage(s.origin, s.first_seq, s.last_seq, s.digests)));
+                             s.signer->Sign(BatchMessage(signature.origin, signature.first_seq,
+                                                         signature.last_seq, s.digests)));
     LIAISON_ASSIGN_OR_RETURN(std::string payload, EncodeSignaturePayload(signature));
     LIAISON_RETURN_IF_ERROR(s.WriteFrame(BundleFrame::kSignature, payload));
   }
@@ -127,7 +129,7 @@ struct BundleReader::State {
   bool done = false;
   std::int64_t own_changes = 0;  // of the header's replica
   // Version 2: the header replica's own changes, for the signature frame.
-  std::int64_t own_first = 0, own_last = 0;
+  Seq own_first, own_last;  // Seq() while no own change was read
   bool own_consecutive = true;
   std::string own_digests;
   std::optional<BundleSignature> signature;
@@ -187,8 +189,8 @@ struct BundleReader::State {
 
   // Notes an own change (the payload in `buffer`) that a signature may cover.
   void NoteOwn(const Change& change) {
-    if (own_last != 0 && change.seq != own_last + 1) own_consecutive = false;
-    if (own_first == 0) own_first = change.seq;
+    if (own_last != Seq() && change.seq != own_last.next()) own_consecutive = false;
+    if (own_first == Seq()) own_first = change.seq;
     own_last = change.seq;
     own_digests += Sha256(buffer);
   }
@@ -207,14 +209,13 @@ struct BundleReader::State {
       return bad("it signs replica " + sig.origin + "'s changes, the bundle is " +
                  header.replica_id + "'s");
     }
-    if (own_first == 0 || !own_consecutive || sig.first_seq != own_first ||
-        sig.last_seq != own_last) {
+    if (own_first == Seq() || !own_consecutive || Seq(sig.first_seq) != own_first ||
+        Seq(sig.last_seq) != own_last) {
       return bad("it covers changes " + std::to_string(sig.first_seq) + ".." +
-                 std::to_string(sig.last_seq) + " of " + sig.origin +
-                 ", the bundle holds " +
-                 (own_first == 0 ? std::string("none")
-                                 : std::to_string(own_first) + ".." + std::to_string(own_last) +
-                                       (own_consecutive ? "" : " with gaps")));
+                 std::to_string(sig.last_seq) + " of " + sig.origin + ", the bundle holds " +
+                 (own_first == Seq() ? std::string("none")
+                                     : own_first.ToString() + ".." + own_last.ToString() +
+                                           (own_consecutive ? "" : " with gaps")));
     }
     Result<std::string> office = CertificateSubject(sig.certificate);
     if (!office.ok()) return bad(office.status().message());
@@ -292,7 +293,7 @@ Result<std::optional<Change>> BundleReader::Next() {
   if (!change.ok()) {
     return change.status().WithContext("corrupt bundle: record " + std::to_string(s.records + 1));
   }
-  if (change->origin == s.header.replica_id) {
+  if (change->origin.value() == s.header.replica_id) {
     ++s.own_changes;
     if (s.version >= kBundleFormatVersion) s.NoteOwn(*change);
   }
@@ -379,8 +380,7 @@ Result<ExportStats> ExportBundle(Replica& replica, const std::string& path,
       if (!change.value()) break;
       Status appended = writer->Append(**change);
       if (!appended.ok()) {
-        return fail(appended.WithContext("change " + change.value()->origin + ":" +
-                                         std::to_string(change.value()->seq)));
+        return fail(appended.WithContext("change " + change.value()->name()));
       }
     }
     if (Status s = writer->Finish(); !s.ok()) return fail(s);
@@ -422,8 +422,7 @@ Result<ImportStats> ImportBundle(Replica& replica, const std::string& path,
     if (!change) break;
     Status applied = merger.Apply(*change);
     if (!applied.ok()) {
-      return applied.WithContext("record " + std::to_string(n) + " (" + change->origin + ":" +
-                                 std::to_string(change->seq) + ")");
+      return applied.WithContext("record " + std::to_string(n) + " (" + change->name() + ")");
     }
   }
   ImportStats stats;

@@ -34,18 +34,34 @@ BundleHeader GoldenHeader() {
 
 std::vector<Change> GoldenChanges() {
   const std::string pk = "019abcdef012a1b2c3d4e5f6a7b8c9d0";
-  Change insert{kOrigin, 1, kHlc1, "voters", pk, ChangeOp::kInsert, Clock{}, {}};
+  Change insert{ReplicaId(kOrigin), Seq(1),  Hlc(kHlc1), "voters", pk,
+                ChangeOp::kInsert,  Clock{}, {}};
   insert.values = {{"owner", std::string("town-a"), std::nullopt},
                    {"name", std::string("张伟"), std::nullopt},
                    {"category", std::string("worker"), std::nullopt},
                    {"is_representative", std::int64_t{0}, std::nullopt},
                    {"contact", std::monostate{}, std::nullopt}};
-  Change update{kOrigin, 2, kHlc1 + 1, "voters", pk, ChangeOp::kUpdate, Clock{kHlc1, kOrigin}, {}};
-  update.values = {{"name", std::string("Li"), Clock{kHlc1, kOrigin}}};
-  Change remove{kOrigin, 3, kHlc1 + 2, "voters", pk, ChangeOp::kDelete, Clock{kHlc1, kOrigin}, {}};
-  remove.values = {{"name", std::monostate{}, Clock{kHlc1 + 1, kOrigin}},
-                   {"category", std::monostate{}, Clock{kHlc1, kOrigin}}};
-  Change big{"hub", 9, kHlc1 + 3, "scores", "s1", ChangeOp::kInsert, Clock{}, {}};
+  Change update{ReplicaId(kOrigin),
+                Seq(2),
+                Hlc(kHlc1 + 1),
+                "voters",
+                pk,
+                ChangeOp::kUpdate,
+                Clock{Hlc(kHlc1), ReplicaId(kOrigin)},
+                {}};
+  update.values = {{"name", std::string("Li"), Clock{Hlc(kHlc1), ReplicaId(kOrigin)}}};
+  Change remove{ReplicaId(kOrigin),
+                Seq(3),
+                Hlc(kHlc1 + 2),
+                "voters",
+                pk,
+                ChangeOp::kDelete,
+                Clock{Hlc(kHlc1), ReplicaId(kOrigin)},
+                {}};
+  remove.values = {{"name", std::monostate{}, Clock{Hlc(kHlc1 + 1), ReplicaId(kOrigin)}},
+                   {"category", std::monostate{}, Clock{Hlc(kHlc1), ReplicaId(kOrigin)}}};
+  Change big{ReplicaId("hub"), Seq(9), Hlc(kHlc1 + 3), "scores", "s1", ChangeOp::kInsert,
+             Clock{},          {}};
   big.values = {{"points", std::int64_t{9007199254740993}, std::nullopt},
                 {"note", std::numeric_limits<std::int64_t>::min(), std::nullopt}};
   return {insert, update, remove, big};

@@ -51,7 +51,7 @@ void LoadValue(In& ar, Value& v) {
 }
 
 std::uint64_t StrBytes(const std::string& s) { return 8 + s.size(); }
-std::uint64_t ClockBytes(const Clock& c) { return 8 + StrBytes(c.origin); }
+std::uint64_t ClockBytes(const Clock& c) { return 8 + StrBytes(c.origin.value()); }
 
 }  // namespace
 
@@ -92,6 +92,12 @@ void LoadStr(In& ar, std::string& s, const char* field, std::uint64_t max_bytes)
   ar(cereal::binary_data(s.data(), s.size()));
 }
 
+void LoadId(In& ar, ReplicaId& id, const char* field) {
+  std::string text = std::move(id).value();
+  LoadStr(ar, text, field);
+  id = ReplicaId(std::move(text));
+}
+
 void SaveBool(Out& ar, bool b) { ar(static_cast<std::uint8_t>(b ? 1 : 0)); }
 
 bool LoadBool(In& ar, const char* field) {
@@ -116,7 +122,7 @@ std::uint64_t LoadCount(In& ar, const char* field, std::uint64_t min_item_bytes,
 }
 
 Result<std::uint64_t> EncodedBytes(const Change& change) {
-  std::uint64_t bytes = StrBytes(change.origin) + 8 + 8 + StrBytes(change.table) +
+  std::uint64_t bytes = StrBytes(change.origin.value()) + 8 + 8 + StrBytes(change.table) +
                         StrBytes(change.pk) + 1 + ClockBytes(change.epoch) + 8;
   for (const auto& cv : change.values) {
     bytes += StrBytes(cv.column) + 1 + (cv.base ? ClockBytes(*cv.base) : 0);
@@ -140,13 +146,15 @@ Result<std::uint64_t> EncodedBytes(const Change& change) {
 namespace codec = protocol_internal;
 
 void save(codec::Out& ar, const Clock& c) {
-  ar(c.hlc);
-  codec::SaveStr(ar, c.origin);
+  ar(c.hlc.packed());
+  codec::SaveStr(ar, c.origin.value());
 }
 
 void load(codec::In& ar, Clock& c) {
-  codec::LoadFixed(ar, c.hlc, "clock hlc");
-  codec::LoadStr(ar, c.origin, "clock origin");
+  std::uint64_t hlc = 0;
+  codec::LoadFixed(ar, hlc, "clock hlc");
+  c.hlc = Hlc(hlc);
+  codec::LoadId(ar, c.origin, "clock origin");
 }
 
 void save(codec::Out& ar, const ColumnChange& cv) {
@@ -164,8 +172,8 @@ void load(codec::In& ar, ColumnChange& cv) {
 }
 
 void save(codec::Out& ar, const Change& c) {
-  codec::SaveStr(ar, c.origin);
-  ar(c.seq, c.hlc);
+  codec::SaveStr(ar, c.origin.value());
+  ar(c.seq.value(), c.hlc.packed());
   codec::SaveStr(ar, c.table);
   codec::SaveStr(ar, c.pk);
   ar(static_cast<std::uint8_t>(c.op), c.epoch);
@@ -174,9 +182,13 @@ void save(codec::Out& ar, const Change& c) {
 }
 
 void load(codec::In& ar, Change& c) {
-  codec::LoadStr(ar, c.origin, "origin");
-  codec::LoadFixed(ar, c.seq, "seq");
-  codec::LoadFixed(ar, c.hlc, "hlc");
+  codec::LoadId(ar, c.origin, "origin");
+  std::int64_t seq = 0;
+  codec::LoadFixed(ar, seq, "seq");
+  c.seq = Seq(seq);
+  std::uint64_t hlc = 0;
+  codec::LoadFixed(ar, hlc, "hlc");
+  c.hlc = Hlc(hlc);
   codec::LoadStr(ar, c.table, "table");
   codec::LoadStr(ar, c.pk, "row id");
   std::uint8_t op = 0;

@@ -96,6 +96,8 @@ void LoadFixed(In& ar, T& value, const char* field) {
 void SaveStr(Out& ar, const std::string& s);
 // A str (u64 length + bytes) of at most `max_bytes`, checked before sizing `s`.
 void LoadStr(In& ar, std::string& s, const char* field, std::uint64_t max_bytes = kNoLimit);
+// A str into an id, reusing the room of the id's current text.
+void LoadId(In& ar, ReplicaId& id, const char* field);
 
 void SaveBool(Out& ar, bool b);
 bool LoadBool(In& ar, const char* field);  // u8 0 or 1, nothing else

@@ -32,8 +32,18 @@ inline rc::Gen<Value> GenValue() {
                    [](std::string s) { return Value(std::move(s)); }));
 }
 
+inline rc::Gen<Hlc> GenHlc() {
+  return rc::gen::map(rc::gen::arbitrary<std::uint64_t>(), [](std::uint64_t v) { return Hlc(v); });
+}
+
+inline rc::Gen<ReplicaId> GenReplicaId() {
+  return rc::gen::map(rc::gen::arbitrary<std::string>(),
+                      [](std::string s) { return ReplicaId(std::move(s)); });
+}
+
 inline rc::Gen<Clock> GenClock() {
-  return rc::gen::build<Clock>(rc::gen::set(&Clock::hlc), rc::gen::set(&Clock::origin));
+  return rc::gen::build<Clock>(rc::gen::set(&Clock::hlc, GenHlc()),
+                               rc::gen::set(&Clock::origin, GenReplicaId()));
 }
 
 inline rc::Gen<Change> GenChange() {
@@ -44,8 +54,10 @@ inline rc::Gen<Change> GenChange() {
                                                          return std::optional<Clock>(std::move(c));
                                                        }))));
   return rc::gen::build<Change>(
-      rc::gen::set(&Change::origin), rc::gen::set(&Change::seq), rc::gen::set(&Change::hlc),
-      rc::gen::set(&Change::table), rc::gen::set(&Change::pk),
+      rc::gen::set(&Change::origin, GenReplicaId()),
+      rc::gen::set(&Change::seq, rc::gen::map(rc::gen::arbitrary<std::int64_t>(),
+                                              [](std::int64_t v) { return Seq(v); })),
+      rc::gen::set(&Change::hlc, GenHlc()), rc::gen::set(&Change::table), rc::gen::set(&Change::pk),
       rc::gen::set(&Change::op,
                    rc::gen::element(ChangeOp::kInsert, ChangeOp::kUpdate, ChangeOp::kDelete)),
       rc::gen::set(&Change::epoch, GenClock()),

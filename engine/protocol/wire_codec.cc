@@ -10,6 +10,7 @@
 #include <array>
 #include <concepts>
 #include <limits>
+#include <type_traits>
 #include <utility>
 #include <variant>
 
@@ -151,7 +152,7 @@ void Check(const Refusal& m) {
   if (!KnownRefusalCode(static_cast<std::uint16_t>(m.code))) Refuse("unknown refusal code");
 }
 
-void Check(const HubCursor& m) {
+void Check(const LogPosition& m) {
   CheckNotNegative(m.own, "cursor own");
   CheckNotNegative(m.received, "cursor received");
   if (m.received > std::numeric_limits<std::int64_t>::max() - m.own) {
@@ -258,9 +259,22 @@ void Fields(auto& ar, Is<Refusal> auto& m) {
   Str(ar, m.reason, "reason", kMaxReasonBytes);
 }
 
-void Fields(auto& ar, Is<HubCursor> auto& m) {
+void Fields(auto& ar, Is<LogPosition> auto& m) {
   Fixed(ar, m.own, "cursor own");
   Fixed(ar, m.received, "cursor received");
+}
+
+// A cursor inside a message. LogPosition belongs to namespace liaison, where cereal
+// would look for its save/load, so it is written and read here, checked as a message
+// is: before saving, after loading.
+void Cursor(auto& ar, Is<LogPosition> auto& m) {
+  if constexpr (std::is_const_v<std::remove_reference_t<decltype(m)>>) {
+    Check(m);
+    Fields(ar, m);
+  } else {
+    Fields(ar, m);
+    Check(m);
+  }
 }
 
 void Fields(auto& ar, Is<PushBatch> auto& m) {
@@ -289,18 +303,18 @@ void Fields(auto& ar, Is<PushAck> auto& m) {
 }
 
 void Fields(auto& ar, Is<PullRequest> auto& m) {
-  ar(m.after);
+  Cursor(ar, m.after);
   Fixed(ar, m.max_changes, "max changes");
 }
 
 void Fields(auto& ar, Is<PullBatch> auto& m) {
   Items(ar, m.changes, "change", protocol_internal::kMinChangeBytes);
-  ar(m.next);
+  Cursor(ar, m.next);
   Bool(ar, m.more, "more");
 }
 
 void Fields(auto& ar, Is<Verify> auto& m) {
-  ar(m.at);
+  Cursor(ar, m.at);
   Str(ar, m.digest, "digest", kDigestHexChars);
 }
 
@@ -325,7 +339,7 @@ void Fields(auto& ar, Is<Witness> auto& m) {
 }
 
 void Fields(auto& ar, Is<RetentionRequest> auto& m) {
-  ar(m.acknowledged);
+  Cursor(ar, m.acknowledged);
   Fixed(ar, m.pushed, "pushed");
 }
 
@@ -337,7 +351,7 @@ void Fields(auto& ar, Is<HorizonClock> auto& m) {
 void Fields(auto& ar, Is<Retention> auto& m) {
   Bool(ar, m.acknowledged, "acknowledged");
   Fixed(ar, m.cleaned_ms, "cleaned_ms");
-  ar(m.position);
+  Cursor(ar, m.position);
   Items(ar, m.horizon, "horizon entry", kMinHorizonClockBytes);
 }
 

@@ -52,10 +52,10 @@ rc::Gen<std::int64_t> GenCount() {
   return gen::inRange<std::int64_t>(0, std::numeric_limits<std::int64_t>::max());
 }
 
-rc::Gen<HubCursor> GenCursor() {
+rc::Gen<LogPosition> GenCursor() {
   auto half = gen::inRange<std::int64_t>(0, std::int64_t{1} << 62);
-  return gen::build<HubCursor>(gen::set(&HubCursor::own, half),
-                               gen::set(&HubCursor::received, half));
+  return gen::build<LogPosition>(gen::set(&LogPosition::own, half),
+                                 gen::set(&LogPosition::received, half));
 }
 
 rc::Gen<std::uint64_t> GenBatchNumber() {

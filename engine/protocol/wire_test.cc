@@ -43,8 +43,10 @@ class FrameBytes {
   FrameBytes& Clock(std::uint64_t hlc, std::string_view origin) { return U64(hlc).Str(origin); }
   // BUNDLE.md, "Change payload", without the flag.
   FrameBytes& Change(const liaison::Change& c) {
-    Str(c.origin).I64(c.seq).U64(c.hlc).Str(c.table).Str(c.pk);
-    U8(static_cast<std::uint8_t>(c.op)).Clock(c.epoch.hlc, c.epoch.origin).U64(c.values.size());
+    Str(c.origin.value()).I64(c.seq.value()).U64(c.hlc.packed()).Str(c.table).Str(c.pk);
+    U8(static_cast<std::uint8_t>(c.op))
+        .Clock(c.epoch.hlc.packed(), c.epoch.origin.value())
+        .U64(c.values.size());
     for (const auto& cv : c.values) {
       Str(cv.column);
       if (const auto* i = std::get_if<std::int64_t>(&cv.value)) {
@@ -55,7 +57,7 @@ class FrameBytes {
         U8(0x00);
       }
       U8(cv.base ? 1 : 0);
-      if (cv.base) Clock(cv.base->hlc, cv.base->origin);
+      if (cv.base) Clock(cv.base->hlc.packed(), cv.base->origin.value());
     }
     return *this;
   }
@@ -89,22 +91,38 @@ struct Golden {
 
 std::vector<Change> OfficeChanges() {
   const std::string pk = "019abcdef012a1b2c3d4e5f6a7b8c9d0";
-  Change insert{kOffice, 42, kHlc1, "voters", pk, ChangeOp::kInsert, Clock{}, {}};
+  Change insert{ReplicaId(kOffice), Seq(42), Hlc(kHlc1), "voters", pk,
+                ChangeOp::kInsert,  Clock{}, {}};
   insert.values = {{"owner", std::string("town-a"), std::nullopt},
                    {"name", std::string("张伟"), std::nullopt},
                    {"is_representative", std::int64_t{0}, std::nullopt},
                    {"contact", std::monostate{}, std::nullopt}};
-  Change update{kOffice, 43, kHlc1 + 1, "voters", pk, ChangeOp::kUpdate, Clock{kHlc1, kOffice}, {}};
-  update.values = {{"name", std::string("Li"), Clock{kHlc1, kOffice}}};
+  Change update{ReplicaId(kOffice),
+                Seq(43),
+                Hlc(kHlc1 + 1),
+                "voters",
+                pk,
+                ChangeOp::kUpdate,
+                Clock{Hlc(kHlc1), ReplicaId(kOffice)},
+                {}};
+  update.values = {{"name", std::string("Li"), Clock{Hlc(kHlc1), ReplicaId(kOffice)}}};
   return {insert, update};
 }
 
 std::vector<Change> HubChanges() {
-  Change insert{kHub, 7, kHlc1 + 5, "criteria", "c1", ChangeOp::kInsert, Clock{}, {}};
+  Change insert{ReplicaId(kHub), Seq(7), Hlc(kHlc1 + 5), "criteria", "c1", ChangeOp::kInsert,
+                Clock{},         {}};
   insert.values = {{"owner", std::string("city"), std::nullopt},
                    {"points", std::numeric_limits<std::int64_t>::min(), std::nullopt}};
-  Change remove{kHub, 8, kHlc1 + 6, "criteria", "c0", ChangeOp::kDelete, Clock{kHlc1, kHub}, {}};
-  remove.values = {{"points", std::monostate{}, Clock{kHlc1 + 2, kHub}}};
+  Change remove{ReplicaId(kHub),
+                Seq(8),
+                Hlc(kHlc1 + 6),
+                "criteria",
+                "c0",
+                ChangeOp::kDelete,
+                Clock{Hlc(kHlc1), ReplicaId(kHub)},
+                {}};
+  remove.values = {{"points", std::monostate{}, Clock{Hlc(kHlc1 + 2), ReplicaId(kHub)}}};
   return {insert, remove};
 }
 
@@ -131,14 +149,14 @@ std::vector<Golden> MakeGoldenFrames() {
   ack.U64(1).I64(43).I64(1).I64(0).I64(0).U64(1).I64(42).Str(owned);
   g.push_back({"11-push-ack.frame", Type::kPushAck,
                PushAck{1, 43, 1, 0, 0, {Quarantined{42, owned}}}, ack.bytes()});
-  g.push_back({"20-pull-request.frame", Type::kPullRequest, PullRequest{HubCursor{120, 45}, 1000},
+  g.push_back({"20-pull-request.frame", Type::kPullRequest, PullRequest{LogPosition{120, 45}, 1000},
                FrameBytes(Type::kPullRequest).I64(120).I64(45).U32(1000).bytes()});
   const auto down = HubChanges();
   FrameBytes pulled(Type::kPullBatch);
   pulled.U64(2).Change(down[0]).Change(down[1]).I64(122).I64(45).U8(1);
-  g.push_back({"21-pull-batch.frame", Type::kPullBatch, PullBatch{down, HubCursor{122, 45}, true},
+  g.push_back({"21-pull-batch.frame", Type::kPullBatch, PullBatch{down, LogPosition{122, 45}, true},
                pulled.bytes()});
-  g.push_back({"30-verify.frame", Type::kVerify, Verify{HubCursor{122, 45}, kDigest},
+  g.push_back({"30-verify.frame", Type::kVerify, Verify{LogPosition{122, 45}, kDigest},
                FrameBytes(Type::kVerify).I64(122).I64(45).Str(kDigest).bytes()});
   g.push_back({"31-verdict.frame", Type::kVerdict, Verdict{true, kDigest, 167},
                FrameBytes(Type::kVerdict).U8(1).Str(kDigest).I64(167).bytes()});
@@ -167,13 +185,15 @@ std::vector<Golden> MakeGoldenFrames() {
                    .bytes()});
   // Added with kCapRetention.
   g.push_back({"50-retention-request.frame", Type::kRetentionRequest,
-               RetentionRequest{HubCursor{122, 45}, 43},
+               RetentionRequest{LogPosition{122, 45}, 43},
                FrameBytes(Type::kRetentionRequest).I64(122).I64(45).I64(43).bytes()});
   FrameBytes retention(Type::kRetention);
   retention.U8(1).I64(1764230054000).I64(122).I64(45).U64(2);
   retention.Str(kOffice).U64(kHlc1 + 1).Str(kHub).U64(kHlc1 + 6);
   g.push_back({"51-retention.frame", Type::kRetention,
-               Retention{true, 1764230054000, HubCursor{122, 45},
+               Retention{true,
+                         1764230054000,
+                         LogPosition{122, 45},
                          {HorizonClock{kOffice, kHlc1 + 1}, HorizonClock{kHub, kHlc1 + 6}}},
                retention.bytes()});
   return g;
@@ -382,7 +402,7 @@ TEST(WireCodec, ErrorsNameTheMessageTheChangeAndTheField) {
   std::string body = Body(batch);
   // Cut the frame inside the third change's table name and claim a longer one.
   std::size_t third = kPushBatchFixedBytes + 2 * EncodedChangeBytes(golden.changes[0]).value();
-  std::size_t table = third + 8 + golden.changes[0].origin.size() + 16;
+  std::size_t table = third + 8 + golden.changes[0].origin.value().size() + 16;
   body.resize(table + 8 + 12);
   for (int i = 0; i < 8; ++i) body[table + i] = static_cast<char>((99999ull >> (8 * i)) & 0xFF);
   EXPECT_EQ(RefusedWith(body),
@@ -441,13 +461,13 @@ TEST(WireCodec, AHorizonIsSortedDistinctAndOnlyAfterACleaning) {
   uncleaned.U8(0).I64(0).I64(0).I64(0).U64(1).Str(kHub).U64(7);
   EXPECT_EQ(RefusedWith(uncleaned.bytes().substr(4)),
             "wire: Retention: a horizon without a cleaning");
-  EXPECT_EQ(EncodeRefusedWith(Retention{false, 5, HubCursor{}, {HorizonClock{"", 7}}}),
+  EXPECT_EQ(EncodeRefusedWith(Retention{false, 5, LogPosition{}, {HorizonClock{"", 7}}}),
             "wire: Retention: horizon entry 1: origin is empty");
   FrameBytes counted(Type::kRetention);
   counted.U8(0).I64(5).I64(0).I64(0).U64(3).Str(kHub).U64(7);
   EXPECT_EQ(RefusedWith(counted.bytes().substr(4)),
             "wire: Retention: horizon entry count 3 does not fit the 48 bytes left in the frame");
-  EXPECT_EQ(EncodeRefusedWith(RetentionRequest{HubCursor{1, 2}, -1}),
+  EXPECT_EQ(EncodeRefusedWith(RetentionRequest{LogPosition{1, 2}, -1}),
             "wire: RetentionRequest: pushed is negative (-1)");
 }
 
@@ -489,13 +509,13 @@ TEST(WireCodec, NumbersOutsideTheirRangeAreRefused) {
             "wire: PushBatch: batch number 0 (batches count from 1)");
   EXPECT_EQ(EncodeRefusedWith(PushAck{1, -1, 0, 0, 0, {}}),
             "wire: PushAck: watermark is negative (-1)");
-  EXPECT_EQ(EncodeRefusedWith(PullRequest{HubCursor{-1, 0}, 0}),
+  EXPECT_EQ(EncodeRefusedWith(PullRequest{LogPosition{-1, 0}, 0}),
             "wire: PullRequest: cursor own is negative (-1)");
   const std::int64_t max = std::numeric_limits<std::int64_t>::max();
-  EXPECT_EQ(EncodeRefusedWith(PullRequest{HubCursor{max, 0}, 0}), "");
-  EXPECT_EQ(EncodeRefusedWith(PullRequest{HubCursor{max, 1}, 0}),
+  EXPECT_EQ(EncodeRefusedWith(PullRequest{LogPosition{max, 0}, 0}), "");
+  EXPECT_EQ(EncodeRefusedWith(PullRequest{LogPosition{max, 1}, 0}),
             "wire: PullRequest: cursor own + received overflows");
-  EXPECT_EQ(EncodeRefusedWith(PullRequest{HubCursor{}, kMaxBatchChanges + 1}),
+  EXPECT_EQ(EncodeRefusedWith(PullRequest{LogPosition{}, kMaxBatchChanges + 1}),
             "wire: PullRequest: max changes 1000001 exceeds the limit of 1000000");
   EXPECT_EQ(EncodeRefusedWith(Verdict{false, "", -5}),
             "wire: Verdict: hub sequence is negative (-5)");

@@ -103,11 +103,11 @@ Status OfficeSession::State::LoadCursor() {
   link.Bind(1, std::string_view(hub.hub_replica_id));
   LIAISON_ASSIGN_OR_RETURN(bool row, link.Step());
   if (row && link.Int(2) == version) {
-    cursor = wire::HubCursor{link.Int(0), link.Int(1)};
+    cursor = LogPosition{link.Int(0), link.Int(1)};
     return Status::Ok();
   }
   // First sync with this hub, or a schema upgrade since: pull everything again.
-  cursor = wire::HubCursor{};
+  cursor = LogPosition{};
   LIAISON_ASSIGN_OR_RETURN(Stmt reset,
                            db().Prepare("INSERT OR REPLACE INTO _sync_hub_link(hub_replica_id, "
                                         "schema_version) VALUES(?, ?)"));

@@ -179,8 +179,9 @@ Result<std::optional<wire::Message>> OfficeSession::State::NextBatch() {
     }
     LIAISON_ASSIGN_OR_RETURN(
         std::string signature,
-        options.signer->Sign(BatchMessage(read->changes.front().origin, read->changes.front().seq,
-                                          read->changes.back().seq, digests)));
+        options.signer->Sign(BatchMessage(read->changes.front().origin.value(),
+                                          read->changes.front().seq.value(),
+                                          read->changes.back().seq.value(), digests)));
     return std::optional<wire::Message>(
         wire::SignedPushBatch{read->batch, std::move(read->changes), std::move(signature)});
   }();
@@ -203,7 +204,7 @@ Result<std::optional<wire::PushBatch>> OfficeSession::State::ReadBatch() {
     LIAISON_ASSIGN_OR_RETURN(std::size_t size, wire::EncodedChangeBytes(*c));
     if (bytes + size > budget) {
       if (out.changes.empty()) {
-        return Status::FailedPrecondition("change " + std::to_string(c->seq) + " (" +
+        return Status::FailedPrecondition("change " + c->seq.ToString() + " (" +
                                           std::to_string(size) + " bytes) does not fit a frame");
       }
       carried = std::move(c);

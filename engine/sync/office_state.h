@@ -45,10 +45,10 @@ struct OfficeSession::State {
   std::uint64_t batch = 0;                  // the last batch sent
   std::uint64_t acked = 0;                  // the last batch acknowledged
   std::int64_t push_total = 0, push_done = 0;
-  wire::HubCursor cursor;
+  LogPosition cursor;
   // What this round may acknowledge (HUB.md, "Retention"): the cursor it started from
   // and its own changes then; the hub's watermark of its changes as last announced.
-  wire::HubCursor start_cursor;
+  LogPosition start_cursor;
   std::int64_t start_seq = 0;
   std::int64_t hub_watermark = 0;
   bool equal = false;  // the Verdict found the scope equal

@@ -16,6 +16,7 @@
 
 #include "liaison/changelog.h"
 #include "liaison/hlc.h"
+#include "liaison/ids.h"
 #include "liaison/store.h"
 
 namespace liaison {
@@ -23,10 +24,10 @@ namespace liaison {
 // A write's position in the total order merge uses: hybrid logical clock, then
 // origin replica id (byte order). The zero Clock sorts before every real one.
 struct Clock {
-  std::uint64_t hlc = 0;
-  std::string origin;
+  Hlc hlc;
+  ReplicaId origin;
 
-  bool IsZero() const { return hlc == 0 && origin.empty(); }
+  bool IsZero() const { return hlc == Hlc() && origin.value().empty(); }
   auto operator<=>(const Clock&) const = default;
   bool operator==(const Clock&) const = default;
 };
@@ -42,9 +43,9 @@ struct ColumnChange {
 };
 
 struct Change {
-  std::string origin;  // ReplicaId of the replica where the write was made
-  std::int64_t seq = 0;
-  std::uint64_t hlc = 0;
+  ReplicaId origin;  // the replica where the write was made
+  Seq seq;
+  Hlc hlc;
   std::string table;
   std::string pk;
   ChangeOp op = ChangeOp::kInsert;
@@ -56,6 +57,8 @@ struct Change {
   std::vector<ColumnChange> values;
 
   Clock clock() const { return Clock{hlc, origin}; }
+  // "origin:seq", the name of the change in messages.
+  std::string name() const { return origin.value() + ":" + seq.ToString(); }
   bool operator==(const Change&) const = default;
 };
 

@@ -29,7 +29,14 @@ class Hlc {
     return Hlc((millis << kCounterBits) | (counter & 0xFFFF));
   }
 
+  // The packed value as a SQLite INTEGER or a JSON number holds it: the same 64 bits,
+  // signed (a value with the top bit set is negative there).
+  static constexpr Hlc FromInt64(std::int64_t stored) {
+    return Hlc(static_cast<std::uint64_t>(stored));
+  }
+
   constexpr std::uint64_t packed() const { return packed_; }
+  constexpr std::int64_t as_int64() const { return static_cast<std::int64_t>(packed_); }
   constexpr std::uint64_t millis() const { return packed_ >> kCounterBits; }
   constexpr std::uint64_t counter() const { return packed_ & 0xFFFF; }
   constexpr auto operator<=>(const Hlc&) const = default;

@@ -5,7 +5,7 @@
 // office's side, OfficeSession (liaison/office_sync.h).
 //
 // The hub (a replica created with `--hub`) holds the master copy. Its master log is
-// its own change log plus its relay log; HubCursor (wire.h) is a position in it.
+// its own change log plus its relay log; LogPosition (log_position.h) is a position in it.
 // What the hub keeps besides the replica's own metadata (engine/hub/HUB.md):
 //   _sync_hub_replicas   which office each replica id belongs to (first come)
 //   _sync_hub_offices    per office: last sync, its result, last equal digest, skew

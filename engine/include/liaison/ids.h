@@ -3,7 +3,8 @@
 //
 // - ReplicaId: one replica file, chosen at `liaison init` (a time-ordered id).
 // - OfficeId: the office a replica belongs to; also the owner value of its rows.
-// - Seq: a replica's own change counter, 1, 2, 3, ... with no gaps.
+// - Seq: a replica's own change counter, 1, 2, 3, ... with no gaps; Seq() is 0, before
+//   the first.
 //
 // Row primary keys are time-ordered ids: 12 hex digits of Unix milliseconds then 20
 // random hex digits (32 lower-case hex characters). The schema's DEFAULT expression
@@ -13,19 +14,40 @@
 #pragma once
 
 #include <compare>
+#include <concepts>
 #include <cstdint>
+#include <ostream>
 #include <string>
 #include <utility>
 
 namespace liaison {
 
+// A value with a type of its own: ids compare and print as their value, but one kind
+// of id can not be passed for another. Counters (integral T) also have next().
 template <typename Tag, typename T>
 class StrongId {
  public:
   StrongId() = default;
   explicit StrongId(T value) : value_(std::move(value)) {}
-  const T& value() const { return value_; }
+
+  const T& value() const& { return value_; }
+  // Moves the value out of an id that is no longer needed (no copy of a string).
+  T&& value() && { return std::move(value_); }
+
+  // The counter after this one: Seq(5).next() == Seq(6).
+  StrongId next() const requires std::integral<T> { return StrongId(value_ + 1); }
+
   auto operator<=>(const StrongId&) const = default;
+
+  // The value as text: an id as is, a counter in decimal.
+  std::string ToString() const {
+    if constexpr (std::integral<T>) {
+      return std::to_string(value_);
+    } else {
+      return std::string(value_);
+    }
+  }
+  friend std::ostream& operator<<(std::ostream& os, const StrongId& id) { return os << id.value_; }
 
  private:
   T value_{};

@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "liaison/change.h"
+#include "liaison/log_position.h"
 #include "liaison/replica.h"
 #include "liaison/status.h"
 
@@ -98,14 +99,6 @@ class Merger {
   struct State;
   explicit Merger(std::unique_ptr<State> state);
   std::unique_ptr<State> state_;
-};
-
-// A position in a replica's changes as ChangeReader yields them: every own change up
-// to `own` (seq) and every relayed change up to `received` (relay log position).
-struct LogPosition {
-  std::int64_t own = 0;
-  std::int64_t received = 0;
-  bool operator==(const LogPosition&) const = default;
 };
 
 class ChangeReader {

@@ -50,7 +50,7 @@ struct HubCleaning {
   RetentionHorizon horizon;
   // The part of the master log every counted office has acknowledged: an office whose
   // acknowledgement does not reach it is behind the horizon.
-  wire::HubCursor floor;
+  LogPosition floor;
   int retain_days = 0;
   std::int64_t counted = 0;     // office replicas counted
   std::int64_t lapsed = 0;      // office replicas not counted: last acknowledgement too old

@@ -16,7 +16,7 @@ namespace liaison {
 
 struct RetentionHorizon : CleaningHorizon {
   std::int64_t cleaned_ms = 0;  // when the hub computed it, Unix ms; 0: never
-  wire::HubCursor position;     // the master log's head then
+  LogPosition position;         // the master log's head then
 
   std::vector<wire::HorizonClock> ToWire() const;
   static RetentionHorizon FromWire(const wire::Retention& retention);

@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "liaison/change.h"
+#include "liaison/log_position.h"
 #include "liaison/status.h"
 
 namespace liaison::wire {
@@ -91,15 +92,6 @@ inline constexpr std::uint64_t kCapRetention = 1u << 3;
 // round as such: it accepts it from an office behind the horizon, and retires the
 // replica once the round completes.
 inline constexpr std::uint64_t kCapReseeding = 1u << 4;
-
-// A position in the hub's master log: its own change log and its relay log. The hub
-// sequence is own + received: the number of changes the master log held there.
-struct HubCursor {
-  std::int64_t own = 0;       // hub's own changes: _sync_changes.seq
-  std::int64_t received = 0;  // changes relayed by the hub: _sync_received.pos
-  std::int64_t sequence() const { return own + received; }
-  bool operator==(const HubCursor&) const = default;
-};
 
 struct Hello {
   std::uint32_t protocol_version = kProtocolVersion;
@@ -182,21 +174,21 @@ struct PushAck {
 };
 
 struct PullRequest {
-  HubCursor after;
+  LogPosition after;
   std::uint32_t max_changes = 0;  // 0: the hub's limit
   bool operator==(const PullRequest&) const = default;
 };
 
 struct PullBatch {
   std::vector<Change> changes;  // in the office's scope, in master-log order
-  HubCursor next;               // resume from here
+  LogPosition next;             // resume from here
   bool more = false;
   bool operator==(const PullBatch&) const = default;
 };
 
 // The office's digest of its scope after pulling everything up to `at`.
 struct Verify {
-  HubCursor at;
+  LogPosition at;
   std::string digest;  // lower-case hex SHA-256 (digest.h) over the office's scope
   bool operator==(const Verify&) const = default;
 };
@@ -239,7 +231,7 @@ struct Witness {
 // `acknowledged` and that every change it wrote before pulling that far is among its
 // changes 1..`pushed`, which it has pushed (HUB.md, "Retention").
 struct RetentionRequest {
-  HubCursor acknowledged;
+  LogPosition acknowledged;
   std::int64_t pushed = 0;
   bool operator==(const RetentionRequest&) const = default;
 };
@@ -257,7 +249,7 @@ struct HorizonClock {
 struct Retention {
   bool acknowledged = false;
   std::int64_t cleaned_ms = 0;        // when the hub cleaned, Unix ms
-  HubCursor position;                 // the master log's head at that cleaning
+  LogPosition position;               // the master log's head at that cleaning
   std::vector<HorizonClock> horizon;  // sorted by origin, no duplicates
   bool operator==(const Retention&) const = default;
 };
