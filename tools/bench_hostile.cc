@@ -128,7 +128,13 @@ struct Setting {
 
   Setting() {
     Check(InitCa(pki), "create the CA");
-    Must(Replica::Create(hub_db, OfficeId("city"), Role::kHub), "create the hub replica");
+    {
+      Replica hub = Must(Replica::Create(hub_db, OfficeId("city"), Role::kHub), "create the hub");
+      // The hub admits only the offices of its master copy.
+      Check(hub.db().Exec("INSERT INTO offices(id, owner, name, kind) "
+                          "VALUES('town-a', 'city', 'Town A', 'town')"),
+            "add town-a to the master copy");
+    }
     Must(IssueOfficeCertificate(pki, "town-a"), "issue a certificate");
     Must(Replica::Create(office_db, OfficeId("town-a"), Role::kOffice), "create the office");
   }
