@@ -18,11 +18,8 @@
 // `liaison` as the hub (a baseline: it gets only --db, --listen and --pki).
 //
 // Usage: bench_hostile [--repeat K] [--probes P] [--flood F] [--rows R] [--liaison PATH]
-#include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/resource.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -37,6 +34,7 @@
 #include <vector>
 
 #include "bench_support.h"
+#include "hub_process.h"
 #include "liaison/net.h"
 #include "liaison/pki.h"
 #include "liaison/wire.h"
@@ -46,7 +44,6 @@
 #error "LIAISON_BIN (the path of the liaison program) must be defined"
 #endif
 
-extern char** environ;
 
 namespace liaison {
 namespace {
@@ -59,65 +56,6 @@ using std::chrono::milliseconds;
   std::fprintf(stderr, "bench_hostile: %s\n", what.c_str());
   std::exit(1);
 }
-
-// `liaison hub serve` on 127.0.0.1 with a port the system picks; its log to a file.
-class HubProcess {
- public:
-  HubProcess(const std::string& liaison, const std::string& db, const std::string& pki,
-             const std::string& log_path) {
-    int out[2];
-    if (::pipe(out) != 0) Fail("pipe");
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
-    posix_spawn_file_actions_addclose(&actions, out[0]);
-    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, log_path.c_str(),
-                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    std::vector<std::string> args = {
-        liaison, "hub", "serve", "--db=" + db, "--listen=127.0.0.1:0", "--pki=" + pki};
-    std::vector<char*> argv;
-    for (std::string& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    const int spawned =
-        ::posix_spawn(&pid_, liaison.c_str(), &actions, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    ::close(out[1]);
-    if (spawned != 0) Fail("cannot run " + liaison + ": " + std::strerror(spawned));
-    std::string text;
-    char buf[256];
-    for (ssize_t got;
-         text.find('\n') == std::string::npos && (got = ::read(out[0], buf, sizeof buf)) > 0;) {
-      text.append(buf, static_cast<std::size_t>(got));
-    }
-    ::close(out[0]);
-    const std::size_t colon = text.rfind(':', text.find('\n'));
-    if (text.rfind("listening on ", 0) != 0 || colon == std::string::npos) {
-      Fail("the hub did not start; its log: " + log_path);
-    }
-    port_ = static_cast<std::uint16_t>(std::atoi(text.c_str() + colon + 1));
-  }
-  ~HubProcess() {
-    ::kill(pid_, SIGTERM);
-    ::waitpid(pid_, nullptr, 0);
-  }
-  HubProcess(const HubProcess&) = delete;
-  HubProcess& operator=(const HubProcess&) = delete;
-
-  std::uint16_t port() const { return port_; }
-  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
-
-  double RssMiB() const {
-    std::ifstream status("/proc/" + std::to_string(pid_) + "/status");
-    for (std::string line; std::getline(status, line);) {
-      if (line.rfind("VmRSS:", 0) == 0) return std::atof(line.c_str() + 6) / 1024.0;
-    }
-    Fail("no VmRSS for the hub");
-  }
-
- private:
-  pid_t pid_ = -1;
-  std::uint16_t port_ = 0;
-};
 
 struct Setting {
   ScratchDir dir;
@@ -166,7 +104,7 @@ void Memory(const std::string& liaison, int probes) {
   s.AddRows(100);
   Must(RunSync(s.Sync(hub.address())), "a first sync");
   std::this_thread::sleep_for(milliseconds(500));
-  const double baseline = hub.RssMiB();
+  const double baseline = hub.ResidentMiB();
   const PkiPaths paths = PkiPaths::In(s.pki);
   const std::uint32_t n = wire::kDefaultMaxFrameBytes;
   const std::string header = {static_cast<char>(n >> 24), static_cast<char>(n >> 16),
@@ -181,10 +119,10 @@ void Memory(const std::string& liaison, int probes) {
       connected += open.back()->Write(header);
     }
     std::this_thread::sleep_for(milliseconds(1000));
-    open_rss = hub.RssMiB();
+    open_rss = hub.ResidentMiB();
   }
   std::this_thread::sleep_for(milliseconds(1000));
-  const double after = hub.RssMiB();
+  const double after = hub.ResidentMiB();
   std::printf("memory: %d connections announcing %u-byte frames (%d sent the header)\n", probes, n,
               connected);
   std::printf(
@@ -220,7 +158,8 @@ void Flood(const std::string& liaison, int repeat, int flood, int rows) {
       const double t = Seconds([&] { summary = RunSync(s.Sync(hub->address())); });
       if (attack) refused += attack->closed_by_hub();
       attack.reset();
-      hub.reset();  // stopped: its log holds the last interval's summary
+      hub->Stop();  // SIGTERM: its log then holds the last interval's summary
+      hub.reset();
       const bool ok = summary.ok() && summary->complete && summary->pushed == rows;
       if (!ok) {
         std::fprintf(stderr, "  run %d%s: %s\n", run + 1, under_flood ? " (flood)" : "",

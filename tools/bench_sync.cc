@@ -28,14 +28,10 @@
 // reported, not a failure.
 //
 // Usage: bench_sync [--rows N] [--repeat K] [--offices M] [--changes C] [--only push|many]
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -56,6 +52,7 @@
 #include <vector>
 
 #include "bench_support.h"
+#include "hub_process.h"
 #include "liaison/net.h"
 #include "liaison/pki.h"
 
@@ -63,7 +60,6 @@
 #error "LIAISON_BIN (the path of the liaison program) must be defined"
 #endif
 
-extern char** environ;
 
 namespace liaison {
 namespace {
@@ -365,115 +361,6 @@ PushResult Push(int n, int repeat) {
 
 // --- 2. Many offices: the hub as a child process ---
 
-// `liaison hub serve` on 127.0.0.1 with a port the system picks; stderr (its log)
-// goes to `log_path`.
-class HubProcess {
- public:
-  HubProcess(const Setting& s, int max_connections, std::string log_path)
-      : log_path_(std::move(log_path)) {
-    int out[2];
-    if (::pipe(out) != 0) Fail("pipe");
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
-    posix_spawn_file_actions_addclose(&actions, out[0]);
-    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, log_path_.c_str(),
-                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    std::vector<std::string> args = {LIAISON_BIN,
-                                     "hub",
-                                     "serve",
-                                     "--db=" + s.hub_db,
-                                     "--listen=127.0.0.1:0",
-                                     "--pki=" + s.pki,
-                                     "--max-connections=" + std::to_string(max_connections)};
-    std::vector<char*> argv;
-    for (std::string& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    const int spawned = ::posix_spawn(&pid_, LIAISON_BIN, &actions, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    ::close(out[1]);
-    stdout_ = out[0];
-    if (spawned != 0) Fail(std::string("cannot run " LIAISON_BIN ": ") + std::strerror(spawned));
-    ReadPort();
-  }
-  ~HubProcess() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, nullptr, 0);
-    }
-    if (stdout_ >= 0) ::close(stdout_);
-  }
-  HubProcess(const HubProcess&) = delete;
-  HubProcess& operator=(const HubProcess&) = delete;
-
-  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
-
-  // The process's peak resident memory so far (VmHWM), in MiB.
-  double PeakMiB() const {
-    std::ifstream status("/proc/" + std::to_string(pid_) + "/status");
-    for (std::string line; std::getline(status, line);) {
-      if (line.rfind("VmHWM:", 0) == 0) return std::atof(line.c_str() + 6) / 1024.0;
-    }
-    Abandon("no VmHWM in /proc/" + std::to_string(pid_) + "/status");
-  }
-
-  // SIGTERM, then waits for the exit; fails unless it exits 0. Its CPU seconds.
-  double Stop() {
-    ::kill(pid_, SIGTERM);
-    int status = 0;
-    rusage usage{};
-    if (::wait4(pid_, &status, 0, &usage) != pid_) Fail("wait for the hub process");
-    pid_ = -1;
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-      Fail("the hub process did not exit cleanly after SIGTERM; its log: " + log_path_);
-    }
-    auto secs = [](const timeval& tv) { return tv.tv_sec + tv.tv_usec * 1e-6; };
-    return secs(usage.ru_utime) + secs(usage.ru_stime);
-  }
-
-  // Lines of the hub's log that contain `word`.
-  int CountLogLines(const std::string& word) const {
-    std::ifstream log(log_path_);
-    int n = 0;
-    for (std::string line; std::getline(log, line);) n += line.find(word) != std::string::npos;
-    return n;
-  }
-
- private:
-  [[noreturn]] void Abandon(const std::string& what) const {
-    ::kill(pid_, SIGKILL);
-    Fail(what);
-  }
-
-  // Reads stdout until "listening on HOST:PORT".
-  void ReadPort() {
-    const auto deadline = Clock::now() + kStartLimit;
-    std::string text;
-    while (text.find('\n') == std::string::npos) {
-      const auto left =
-          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-      pollfd p{stdout_, POLLIN, 0};
-      char buf[256];
-      ssize_t got = 0;
-      if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) <= 0 ||
-          (got = ::read(stdout_, buf, sizeof buf)) <= 0) {
-        Abandon("the hub process did not say where it listens within 10 s; its log: " + log_path_);
-      }
-      text.append(buf, static_cast<size_t>(got));
-    }
-    const std::string prefix = "listening on ";
-    const size_t at = text.find(prefix), colon = text.rfind(':', text.find('\n'));
-    if (at == std::string::npos || colon == std::string::npos) {
-      Abandon("unexpected first line from the hub process: " + text);
-    }
-    port_ = static_cast<std::uint16_t>(std::atoi(text.c_str() + colon + 1));
-  }
-
-  std::string log_path_;
-  pid_t pid_ = -1;
-  int stdout_ = -1;
-  std::uint16_t port_ = 0;
-};
 
 struct ManyResult {
   std::vector<double> sync_seconds;  // sorted
@@ -507,7 +394,8 @@ ManyResult Many(int offices, int changes) {
     run.office = "town-" + std::to_string(1000 + i).substr(1);  // town-000 ... town-999
     run.options = s.AddOffice(run.office, std::vector<ActivityRow>(first, first + changes));
   }
-  HubProcess hub(s, std::max(256, offices + 16), s.dir.File("hub.log"));
+  HubProcess hub(LIAISON_BIN, s.hub_db, s.pki, s.dir.File("hub.log"),
+                 {"--max-connections=" + std::to_string(std::max(256, offices + 16))});
 
   ManyResult out;
   std::mutex retry_mu;
