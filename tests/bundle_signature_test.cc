@@ -83,13 +83,8 @@ class SignedBundle : public ::testing::Test {
     Must(IssueOfficeCertificate(pki_, "town-a").status(), "issue town-a");
     Must(IssueOfficeCertificate(pki_, "town-b").status(), "issue town-b");
     paths_ = PkiPaths::In(pki_);
-    {
-      Replica hub = Must(Replica::Create(dir_.File("hub.db"), OfficeId("city"), Role::kHub));
-      for (const char* office : {"town-a", "town-b"}) {
-        Exec(hub, std::string("INSERT INTO offices(id, owner, name, kind) VALUES('") + office +
-                      "', 'city', '" + office + "', 'town')");
-      }
-    }
+    RegisterOffices(Must(Replica::Create(dir_.File("hub.db"), OfficeId("city"), Role::kHub)),
+                    {"town-a", "town-b"});
     OpenHub();
     office_ = std::make_unique<Replica>(
         Must(Replica::Create(dir_.File("town-a.db"), OfficeId("town-a"), Role::kOffice)));

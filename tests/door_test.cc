@@ -29,13 +29,8 @@ class DoorTest : public ::testing::Test {
       Must(IssueOfficeCertificate(pki_, office).status(), office);
     }
     paths_ = PkiPaths::In(pki_);
-    {
-      Replica hub = Must(Replica::Create(dir_.File("hub.db"), OfficeId("city"), Role::kHub));
-      for (const char* office : {"town-a", "town-b"}) {
-        Exec(hub, std::string("INSERT INTO offices(id, owner, name, kind) VALUES('") + office +
-                      "', 'city', '" + office + "', 'town')");
-      }
-    }
+    RegisterOffices(Must(Replica::Create(dir_.File("hub.db"), OfficeId("city"), Role::kHub)),
+                    {"town-a", "town-b"});
     OpenHub();
   }
 
@@ -97,6 +92,33 @@ TEST_F(DoorTest, ASignedBundleCarryingAnotherOfficesRowKeepsThatRowInQuarantine)
   EXPECT_EQ(kept[0].pk, "b1");
   EXPECT_EQ(kept[0].office_id, "town-a");
   EXPECT_THAT(kept[0].reason, HasSubstr("is owned by town-b, not town-a"));
+}
+
+TEST_F(DoorTest, AnotherOfficesChangesRelayedInABundleAreLeftForThatOffice) {
+  Replica& a = AddOffice("town-a");
+  Replica& b = AddOffice("town-b");
+  Exec(b, Voter("b1", "town-b", "farmer"));
+  Exec(b, Voter("b2", "town-b", "worker"));
+  const std::string from_b = dir_.File("b.bundle"), from_a = dir_.File("a.bundle");
+  Must(ExportBundle(b, from_b, ExportOptions{{}, SignerOf("town-b").get()}), "export b");
+  Must(ImportBundle(a, from_b), "b's changes reach town-a by hand");
+  Exec(a, Voter("a1", "town-a", "worker"));
+  Must(ExportBundle(a, from_a, ExportOptions{{}, SignerOf("town-a").get()}), "export a");
+  const ImportOptions ca{paths_.ca_cert, paths_.crl};
+  // town-a signs only its own change: town-b's travel without their office's signature.
+  ImportStats stats = Must(hub_->ImportBundle(from_a, ca));
+  EXPECT_EQ(stats.applied, 1);
+  EXPECT_EQ(stats.left, 2);
+  EXPECT_EQ(stats.quarantined, 0);
+  EXPECT_EQ(HubCount("SELECT count(*) FROM voters WHERE owner = 'town-b'"), 0);
+  // Nothing of them is recorded: town-b's own signed bundle delivers them.
+  ImportStats own = Must(hub_->ImportBundle(from_b, ca));
+  EXPECT_EQ(own.applied, 2);
+  EXPECT_EQ(HubCount("SELECT count(*) FROM voters WHERE owner = 'town-b'"), 2);
+  // Imported again, town-a's bundle finds them held.
+  ImportStats again = Must(hub_->ImportBundle(from_a, ca));
+  EXPECT_EQ(again.left, 0);
+  EXPECT_EQ(again.applied, 0);
 }
 
 TEST_F(DoorTest, ABundleAndAPushMeetTheSameScopeRule) {
@@ -166,7 +188,7 @@ TEST_F(DoorTest, ACertificateNamingTheHubsOfficeIsRefused) {
   ASSERT_TRUE(reply && std::holds_alternative<wire::Refusal>(*reply));
   EXPECT_EQ(std::get<wire::Refusal>(*reply).code, wire::RefusalCode::kIdentity);
   EXPECT_THAT(std::get<wire::Refusal>(*reply).reason, HasSubstr("the hub's own office"));
-  EXPECT_EQ(HubCount("SELECT count(*) FROM criteria"), 0);
+  EXPECT_TRUE(session->finished());
 }
 
 TEST_F(DoorTest, AHelloWithoutTheSignedPushCapabilityIsRefusedByAHubWithACa) {
@@ -178,8 +200,8 @@ TEST_F(DoorTest, AHelloWithoutTheSignedPushCapabilityIsRefusedByAHubWithACa) {
   std::optional<wire::Message> reply = session->Handle(OverTheWire(office.Start()));
   ASSERT_TRUE(reply && std::holds_alternative<wire::Refusal>(*reply));
   EXPECT_THAT(std::get<wire::Refusal>(*reply).reason, HasSubstr("upgrade liaison at the office"));
+  EXPECT_TRUE(session->finished());
   session->Close();
-  EXPECT_EQ(HubCount("SELECT count(*) FROM voters"), 0);
   // A migration window lets it in.
   HubOptions window;
   window.allow_unsigned = true;

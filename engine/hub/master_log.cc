@@ -1,6 +1,8 @@
 // MasterLog and Admission: the one door into the master copy (master_log.h).
 #include "hub/master_log.h"
 
+#include <map>
+
 #include "hub/hub_tables.h"
 #include "liaison/hlc.h"
 
@@ -59,7 +61,9 @@ struct Admission::State {
   Writer writer;
   std::optional<Merger> merger;
   std::optional<RowScopes> scopes;
-  bool sealed = false;
+  // Per origin whose changes are left (Verdict::kLeft): the contiguous seq the hub
+  // held when the admission began, read once.
+  std::map<std::string, std::int64_t> held_before;
 
   Db& db() { return door->hub_.db(); }
   const std::string& hub_replica() { return door->hub_.info().replica_id.value(); }
@@ -134,6 +138,17 @@ struct Admission::State {
     return KeepSignedBatch(db(), batch);
   }
 
+  Result<std::int64_t> HeldBefore(const std::string& origin) {
+    auto it = held_before.find(origin);
+    if (it != held_before.end()) return it->second;
+    LIAISON_ASSIGN_OR_RETURN(
+        Stmt held, db().Prepare("SELECT coalesce((SELECT contiguous_seq FROM _sync_origins WHERE "
+                                "origin = ?), 0)"));
+    held.Bind(1, std::string_view(origin));
+    LIAISON_ASSIGN_OR_RETURN(bool row, held.Step());
+    return held_before.emplace(origin, row ? held.Int(0) : 0).first->second;
+  }
+
   Result<Verdict> KeepAside(const Change& c, const std::string& office, std::string reason) {
     LIAISON_ASSIGN_OR_RETURN(bool fresh, merger->Skip(c));
     if (!fresh) return Verdict{Verdict::Outcome::kKnown, {}};
@@ -163,9 +178,8 @@ Result<Verdict> Admission::Admit(const Change& c) {
   State& s = *state_;
   LIAISON_ASSIGN_OR_RETURN(std::optional<std::string> office, s.WriterOf(c));
   if (!office) {
-    LIAISON_ASSIGN_OR_RETURN(VersionVector known, KnownVector(s.db()));
-    auto it = known.find(c.origin.value());
-    if (it != known.end() && c.seq <= Seq(it->second)) return Verdict{Verdict::Outcome::kKnown, {}};
+    LIAISON_ASSIGN_OR_RETURN(std::int64_t held, s.HeldBefore(c.origin.value()));
+    if (c.seq <= Seq(held)) return Verdict{Verdict::Outcome::kKnown, {}};
     return Verdict{Verdict::Outcome::kLeft,
                    "relayed change of replica " + c.origin.value() +
                        " without its office's signature: left for that office to deliver"};
@@ -196,7 +210,6 @@ Status Admission::Seal(const SignedBatch* signed_batch, const audit_internal::Ex
   }
   if (signed_batch != nullptr) LIAISON_RETURN_IF_ERROR(s.KeepOnce(*signed_batch));
   LIAISON_RETURN_IF_ERROR(s.merger->Commit());  // synchronous=FULL: durable from here
-  s.sealed = true;
   return Status::Ok();
 }
 
